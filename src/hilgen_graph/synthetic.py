@@ -1,0 +1,113 @@
+"""The synthetic-sentence JSONL schema shared by both augmentation arms, checks and training.
+
+One ``SyntheticRecord`` per line. ``hilgen augment kg`` and ``hilgen generate llm`` write it;
+``hilgen check`` and ``hilgen evaluate`` read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hilgen_graph.errors import CorpusFormatError
+
+
+class ReplacedEntity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    label: str
+    start: int  # character offsets in the seed sentence text
+    end: int
+    concept_ids: list[str] = Field(default_factory=list)
+
+
+class LLMProvenance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt_name: str
+    prompt_hash: str
+    temperature: float
+    raw_reply_id: str
+    mode: str = "grounded"  # grounded | two-step | agent | paper
+
+
+class Provenance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    arm: Literal["kg", "llm"]
+    seed_sentence_id: str
+    layer: str  # synonyms | semantic_type | parents | children | siblings | related
+    replaced_entity: ReplacedEntity | None = None
+    source_concept_id: str | None = None
+    related_concept_id: str | None = None
+    related_name: str | None = None
+    relation_path: list[str] = Field(default_factory=list)
+    knowledge_source: str = ""
+    source_version: str = ""
+    llm: LLMProvenance | None = None
+
+
+class SyntheticRecord(BaseModel):
+    """A synthetic training sentence with IOB2 tags and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    tokens: list[str]
+    tags: list[str]
+    provenance: Provenance
+
+
+def read_synthetic(path: str | Path) -> Iterator[SyntheticRecord]:
+    """Stream records from a JSONL file; a bad line raises ``CorpusFormatError`` with its line."""
+    p = Path(path)
+    with p.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = SyntheticRecord.model_validate_json(line)
+            except ValidationError as err:
+                raise CorpusFormatError(
+                    f"not a synthetic record: {err.errors()[0]['msg']}",
+                    path=str(p),
+                    line=lineno,
+                    text=line[:200],
+                    fix="the file must hold one SyntheticRecord JSON object per line",
+                ) from err
+            if len(rec.tokens) != len(rec.tags):
+                raise CorpusFormatError(
+                    f"{len(rec.tokens)} tokens but {len(rec.tags)} tags",
+                    path=str(p),
+                    line=lineno,
+                    text=rec.text[:200],
+                    fix="every token needs exactly one IOB2 tag",
+                )
+            yield rec
+
+
+def write_synthetic(path: str | Path, records: Iterable[SyntheticRecord]) -> int:
+    """Write records atomically (temp file + rename); return how many were written."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec.model_dump(mode="json"), ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
