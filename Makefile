@@ -26,10 +26,10 @@ install: $(STAMP)
 models: install
 	$(HILGEN) llm install
 
-demo: install
+demo: models
 	$(HILGEN) demo
 
-test: install
+test: models
 	$(PY) -m pytest -q
 
 test-fast: install

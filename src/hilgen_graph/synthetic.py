@@ -37,6 +37,10 @@ class LLMProvenance(BaseModel):
     temperature: float
     raw_reply_id: str
     mode: str = "grounded"  # grounded | two-step | agent | paper
+    prompt_family: str = ""  # related | parents_children | siblings | agent (the template's family)
+    seed_text: str = ""  # the seed sentence, for the seed-copy check of `hilgen check`
+    seed_mentions: list[str] = Field(default_factory=list)  # the seed's gold mention texts
+    intended_concept_ids: list[str] = Field(default_factory=list)  # concepts the prompt asked for
 
 
 class Provenance(BaseModel):

@@ -1,11 +1,247 @@
-"""CLI: `hilgen augment` commands."""
+"""CLI: `hilgen augment` commands. `augment kg` runs the knowledge-graph arm.
+
+``hilgen augment kg --corpus PATH --format pubtator|conll --k 5 --seed 1 --store DIR
+--layers synonyms,semantic_type,parents,children,siblings --top-k 10 --out synth.jsonl [--json]
+[--dev PATH --test PATH] [--collapse]`` writes the synthetic JSONL and prints a per-layer summary.
+
+With ``--json`` it prints one JSON object (see ``KgReport.as_dict``). Top-level keys: ``out``,
+``written``, ``made``, ``kept``, ``dropped``, ``sentences``, ``entities``, ``linked_entities``,
+``unlinked_entities`` (totals), then ``layers`` mapping each layer to ``made`` (substitutions
+tried), ``kept`` (written), ``dropped`` (+ ``dropped_by_reason``), ``linked_entities`` (linked
+gold entities with at least one sentence in that layer), ``unlinked_entities`` (gold entities
+that could not be linked), ``flagged_leakage``, ``entity_strings_in_eval``, ``related`` and
+``filtered_by_reason``; ``linking`` (coverage, ``by_method`` and every unlinked entity with its
+id, text and reason), ``knowledge_sources``, ``eval_files``, ``seconds``, ``sample_ids``,
+``config``.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.errors import ConfigError
+from hilgen_graph.expansion.kg_arm import KgConfig, KgReport, KgRun, run_kg_arm
+from hilgen_graph.expansion.layers import LAYERS, PRESETS, parse_layers, preset
+from hilgen_graph.expansion.linker import DEFAULT_APPROX_THRESHOLD, DEFAULT_LABEL_GROUPS
+
+MAX_UNLINKED_SHOWN = 30
+
+
+def _label_groups(spec: list[str] | None) -> dict[str, tuple[str, ...]]:
+    groups = dict(DEFAULT_LABEL_GROUPS)
+    for item in spec or []:
+        label, sep, rest = item.partition("=")
+        names = tuple(g.strip() for g in rest.split(",") if g.strip())
+        if not sep or not label.strip() or not names:
+            raise ConfigError(
+                f"--label-groups {item!r}: expected LABEL=GROUP[,GROUP], e.g. Disease=DISO"
+            )
+        groups[label.strip()] = names
+    return groups
+
+
+def _summary(report: KgReport) -> None:
+    link = report.linking
+    console.print(
+        f"[bold]{report.sentences}[/] k-shot sentences, {len(link.links)} gold entities: "
+        f"[green]{len(link.linked)} linked[/], [red]{len(link.unlinked)} unlinked[/] "
+        f"(coverage {link.coverage:.1%})"
+    )
+    methods = ", ".join(f"{m}={n}" for m, n in link.by_method.items() if n)
+    console.print(f"linking by method: {methods or 'none'}")
+    if not link.approximate_available:
+        console.print(f"[yellow]approximate matching off:[/] {link.approximate_note}")
+    table = Table(title="synthetic sentences per layer")
+    for col in ("layer", "made", "kept", "dropped", "why dropped", "linked ents", "eval ents"):
+        table.add_column(col, justify="left" if col in ("layer", "why dropped") else "right")
+    for name, c in report.layers.items():
+        why = "; ".join(f"{r}: {n}" for r, n in sorted(c.dropped.items())) or "-"
+        table.add_row(
+            name,
+            str(c.made),
+            str(c.kept),
+            str(sum(c.dropped.values())),
+            why,
+            str(c.linked_entities),
+            str(c.entity_strings_in_eval),
+        )
+    table.add_row(
+        "[bold]all[/]", str(report.made), str(report.kept), str(report.dropped), "", "", ""
+    )
+    console.print(table)
+    if link.unlinked:
+        console.print("[bold]unlinked entities[/] (id, text, why):")
+        for u in link.unlinked[:MAX_UNLINKED_SHOWN]:
+            ids = "|".join(u.entity.concept_ids) or "-"
+            console.print(
+                f"  {u.sentence_id}  {ids}  {u.entity.text!r}: {u.reason}",
+                highlight=False,
+                markup=False,
+            )
+        if len(link.unlinked) > MAX_UNLINKED_SHOWN:
+            console.print(f"  ... and {len(link.unlinked) - MAX_UNLINKED_SHOWN} more (--json)")
+    if report.eval_files:
+        console.print("leakage guard against: " + ", ".join(report.eval_files), highlight=False)
+    else:
+        console.print("[yellow]no dev/test files: leakage guard checked duplicates only[/]")
+    secs = report.seconds
+    console.print(
+        f"wrote [bold]{report.written}[/] sentences to {report.out} "
+        f"in {secs.get('total', 0.0):.1f}s (expansion {secs.get('expand', 0.0):.2f}s)",
+        highlight=False,
+    )
+
+
+def kg(
+    corpus: Annotated[Path, typer.Option("--corpus", help="training corpus file")],
+    out: Annotated[Path, typer.Option("--out", help="synthetic JSONL to write")],
+    store: Annotated[
+        Path | None, typer.Option("--store", help="embedded graph store folder")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="pubtator | conll (detected when omitted)"),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="sentences per entity type (k-shot)")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="seed of sampling and expansion")] = 1,
+    scheme: Annotated[str, typer.Option("--scheme", help="k-shot scheme: hilgen | greedy")] = (
+        "hilgen"
+    ),
+    layers: Annotated[
+        str, typer.Option("--layers", help=f"comma-separated, from: {','.join(LAYERS)}")
+    ] = ",".join(LAYERS),
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="related names per layer and concept (10)")
+    ] = None,
+    preset_name: Annotated[
+        str, typer.Option("--preset", help=f"layer settings: {' | '.join(PRESETS)}")
+    ] = "default",
+    isa_source: Annotated[
+        str | None,
+        typer.Option("--isa-source", help="use only is-a edges of this source (e.g. MSH)"),
+    ] = None,
+    min_parent_depth: Annotated[
+        int | None,
+        typer.Option("--min-parent-depth", help="skip parents fewer hops than this from a root"),
+    ] = None,
+    max_parent_descendants: Annotated[
+        int | None,
+        typer.Option(
+            "--max-parent-descendants", help="skip parents with more descendants than this"
+        ),
+    ] = None,
+    sibling_fanout: Annotated[
+        int | None, typer.Option("--sibling-fanout", help="siblings considered per parent")
+    ] = None,
+    any_group: Annotated[
+        bool,
+        typer.Option("--any-group", help="do not keep related concepts in the label's groups"),
+    ] = False,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="expand only these entity labels (comma list)")
+    ] = None,
+    label_groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label-groups", help="LABEL=GROUP[,GROUP] semantic groups allowed (repeatable)"
+        ),
+    ] = None,
+    approx_threshold: Annotated[
+        float, typer.Option("--approx-threshold", help="trigram similarity for approximate links")
+    ] = DEFAULT_APPROX_THRESHOLD,
+    no_approximate: Annotated[
+        bool, typer.Option("--no-approximate", help="skip approximate (n-gram) linking")
+    ] = False,
+    dev: Annotated[Path | None, typer.Option("--dev", help="dev file for the leakage guard")] = (
+        None
+    ),
+    test: Annotated[
+        Path | None, typer.Option("--test", help="test file for the leakage guard")
+    ] = None,
+    keep_leaks: Annotated[
+        bool,
+        typer.Option("--keep-leaks", help="keep (only flag) sentences identical to dev/test"),
+    ] = False,
+    collapse: Annotated[
+        bool, typer.Option("--collapse", help="collapse every entity type to 'Disease'")
+    ] = False,
+    collapse_to: Annotated[
+        str | None, typer.Option("--collapse-to", help="collapse every entity type to LABEL")
+    ] = None,
+    backend: Annotated[str, typer.Option("--backend", help="embedded | neo4j")] = "embedded",
+    uri: Annotated[str | None, typer.Option("--uri", help="Neo4j bolt URI")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Link the k-shot entities to the graph, expand them in layers and write substituted
+    synthetic sentences with provenance."""
+    if collapse and collapse_to and collapse_to != "Disease":
+        raise ConfigError("give either --collapse (to 'Disease') or --collapse-to LABEL, not both")
+    if backend == "embedded" and store is None:
+        raise ConfigError("the embedded backend needs --store DIR (a folder from hilgen graph load)")
+    layer_names = parse_layers(layers)
+    layer_config = preset(
+        preset_name,
+        top_k=top_k,
+        seed=seed,
+        isa_source=isa_source,
+        min_parent_depth=min_parent_depth,
+        max_parent_descendants=max_parent_descendants,
+        sibling_fanout=sibling_fanout,
+        keep_label_group=False if any_group else None,
+    )
+    config = KgConfig(
+        layers=layer_names,
+        layer_config=layer_config,
+        labels=tuple(x.strip() for x in labels.split(",") if x.strip()) if labels else None,
+        label_groups=_label_groups(label_groups),
+        approx_threshold=approx_threshold,
+        drop_leakage=not keep_leaks,
+    )
+    run = KgRun(
+        corpus=corpus,
+        store=store,
+        out=out,
+        format=fmt,
+        k=k,
+        seed=seed,
+        scheme=scheme,
+        collapse_to=collapse_to or ("Disease" if collapse else None),
+        dev=dev,
+        test=test,
+        approximate=not no_approximate,
+        backend=backend,
+        uri=uri,
+    )
+    if as_json:
+        print_json(run_kg_arm(run, config).as_dict())
+        return
+    with Progress(
+        TextColumn("expanding linked entities"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("expand", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = run_kg_arm(run, config, progress=tick)
+    _summary(report)
 
 
 def register(root: typer.Typer) -> None:
     """Attach this module's commands to the root app."""
-    group = typer.Typer(help="augment commands (being built)", no_args_is_help=True)
+    group = typer.Typer(
+        help="Make synthetic training sentences (knowledge-graph arm).", no_args_is_help=True
+    )
+    group.command("kg")(kg)
     root.add_typer(group, name="augment")

@@ -1,11 +1,176 @@
-"""CLI: `hilgen generate` commands."""
+"""CLI: ``hilgen generate llm`` — the LLM arm: grounded chains or the graph-tool agent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.graph.store import GraphStore
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="embedded graph store folder (hilgen graph build)")
+]
+BackendOpt = Annotated[
+    str, typer.Option("--backend", help="graph backend: embedded (default) or neo4j")
+]
+UriOpt = Annotated[
+    str | None, typer.Option("--uri", help="Neo4j Bolt URI (neo4j backend; else $NEO4J_URI)")
+]
+
+
+@contextmanager
+def opened_store(store: Path | None, backend: str, uri: str | None) -> Iterator[GraphStore]:
+    """Open the store named by the common options, and close it afterwards."""
+    from hilgen_graph.errors import ConfigError
+    from hilgen_graph.graph.backends import open_store
+
+    if backend == "embedded" and store is None:
+        raise ConfigError("a graph store is needed: pass --store DIR (built by hilgen graph build)")
+    if backend == "embedded" and store is not None and not store.exists():
+        raise ConfigError(f"graph store {store} does not exist; build it with `hilgen graph build`")
+    s = open_store(backend, path=store, uri=uri)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 def register(root: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
-    group = typer.Typer(help="generate commands (being built)", no_args_is_help=True)
+    """Attach ``generate`` and its ``llm`` command to the root app."""
+    group = typer.Typer(
+        help="Generate synthetic sentences (LLM arm: grounded chains or a graph-tool agent).",
+        no_args_is_help=True,
+    )
+
+    @group.command("llm")
+    def llm(
+        corpus: Annotated[Path, typer.Option("--corpus", help="training corpus file")],
+        out: Annotated[Path, typer.Option("--out", help="output synthetic JSONL file")],
+        store: StoreOpt = None,
+        k: Annotated[int, typer.Option("--k", help="shots per entity type")] = 5,
+        seed: Annotated[int, typer.Option("--seed", help="sampling and model seed")] = 1,
+        prompt: Annotated[
+            str | None,
+            typer.Option(
+                "--prompt", help="template name(s), comma-separated (see hilgen prompts list)"
+            ),
+        ] = None,
+        per_seed: Annotated[
+            int, typer.Option("--per-seed", help="sentences asked for per seed and prompt")
+        ] = 3,
+        model: Annotated[
+            str, typer.Option("--model", help="model name (a label for a local server)")
+        ] = "qwen2.5-coder-0.5b",
+        base_url: Annotated[
+            str | None,
+            typer.Option(
+                "--base-url", help="OpenAI-compatible endpoint, e.g. from hilgen llm serve"
+            ),
+        ] = None,
+        agent: Annotated[
+            bool, typer.Option("--agent", help="use the tool-calling graph agent")
+        ] = False,
+        max_seeds: Annotated[
+            int | None, typer.Option("--max-seeds", help="use only the first N seed sentences")
+        ] = None,
+        temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
+        max_tokens: Annotated[int, typer.Option(help="reply length limit in tokens")] = 512,
+        concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 1,
+        max_concepts: Annotated[
+            int, typer.Option(help="related concepts listed in a grounded prompt")
+        ] = 5,
+        collapse_to: Annotated[
+            str | None, typer.Option(help="replace every entity label with this one")
+        ] = None,
+        prompts_dir: Annotated[
+            list[Path] | None, typer.Option("--prompts-dir", help="extra template folder")
+        ] = None,
+        heldout: Annotated[
+            list[Path] | None,
+            typer.Option("--heldout", help="dev/test file for the leakage check (default: beside)"),
+        ] = None,
+        cache: Annotated[bool, typer.Option(help="replay cached replies from disk")] = True,
+        backend: BackendOpt = "embedded",
+        uri: UriOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    ) -> None:
+        """Write grounded synthetic sentences for the k-shot seeds (resumable, cached)."""
+        from hilgen_graph.agents.generate import GenerateConfig, generate_llm
+
+        names = tuple(n.strip() for n in (prompt or "").split(",") if n.strip())
+        if not names:
+            names = ("agent",) if agent else ("grounded-parents-children",)
+        config = GenerateConfig(
+            corpus=corpus,
+            out=out,
+            prompts=names,
+            k=k,
+            seed=seed,
+            per_seed=per_seed,
+            model=model,
+            base_url=base_url,
+            agent=agent,
+            max_seeds=max_seeds,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            concurrency=concurrency,
+            max_concepts=max_concepts,
+            collapse_to=collapse_to,
+            heldout=tuple(heldout) if heldout else None,
+            prompts_dirs=tuple(prompts_dir or ()),
+            cache=cache,
+            store_ref=str(store) if store is not None else (uri or ""),
+        )
+        with opened_store(store, backend, uri) as gs, progress_bar() as bar:
+            task = bar.add_task("generating", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            summary = generate_llm(config, gs, progress=step)
+        if as_json:
+            print_json(summary.to_json())
+            return
+        table = Table(title=f"hilgen generate llm -> {summary.out}")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        rows = [
+            ("seed sentences", summary.seeds),
+            ("requests (seed x prompt)", summary.requests),
+            ("resumed from an earlier run", summary.resumed),
+            ("model calls (incl. repairs)", f"{summary.calls} ({summary.repairs} repairs)"),
+            ("sentences generated", summary.candidates),
+            ("accepted", summary.accepted),
+            ("elapsed", f"{summary.elapsed_s:.1f} s"),
+            ("accepted sentences/min", f"{summary.sentences_per_min:.1f}"),
+        ]
+        rows += [(f"rejected at {k}", v) for k, v in summary.rejected.items()]
+        rows += [(f"skipped: {k}", v) for k, v in summary.skipped.items()]
+        for name, value in rows:
+            table.add_row(name, str(value))
+        console.print(table)
+        console.print(
+            f"rejections with raw output: {summary.rejected_out}; run folder: "
+            f"{summary.out.with_name(summary.out.name.removesuffix('.jsonl') + '.run')}; "
+            f"full report: hilgen check {summary.out}"
+        )
+
     root.add_typer(group, name="generate")

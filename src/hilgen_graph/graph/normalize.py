@@ -13,6 +13,8 @@ def normalize(text: str) -> str:
 
     ``"Hypertension, Malignant"`` -> ``"hypertension malignant"``.
     """
+    if text.isascii():  # fast path, same result: NFKD and casefold are no-ops beyond lower()
+        return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", stripped.casefold()).strip()

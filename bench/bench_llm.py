@@ -1,0 +1,95 @@
+"""LLM runtime throughput: the runner against a fake model with a set latency, and cache replay.
+
+- Generation throughput at concurrency 1, 4 and 16 (``run_tasks`` over ``LatencyChatModel``
+  through LangChain's ``invoke``): calls/s, speed-up over concurrency 1 measured in the same
+  process, and parallel efficiency (speed-up / concurrency; 1.0 is perfectly linear).
+- Cache replay: the same calls answered from the on-disk ``LangChainDiskCache`` by a new model
+  object (as in a rerun); replay calls/s and the ratio against the uncached calls at
+  concurrency 1. Plus raw ``ReplyCache`` put/get rates.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from hilgen_graph.agents.cache import LangChainDiskCache, ReplyCache, cache_key
+from hilgen_graph.agents.fakes import LatencyChatModel
+from hilgen_graph.agents.runner import run_tasks
+
+
+def _throughput(latency: float, calls: int, concurrency: int) -> dict[str, float]:
+    model = LatencyChatModel(latency=latency)
+    items = [
+        (f"c{concurrency}-{i}", f"prompt {i} at concurrency {concurrency}") for i in range(calls)
+    ]
+    stats = run_tasks(lambda p: model.invoke(p), items, concurrency=concurrency)
+    if stats.succeeded != calls:
+        raise RuntimeError(f"only {stats.succeeded}/{calls} calls succeeded")
+    return {
+        "calls": calls,
+        "seconds": round(stats.seconds, 4),
+        "calls_per_s": round(calls / stats.seconds, 2),
+        "max_in_flight": model.max_in_flight,
+    }
+
+
+def _cache_replay(latency: float, calls: int, root: Path) -> dict[str, float]:
+    prompts = [f"cache prompt {i}" for i in range(calls)]
+    writer = LatencyChatModel(latency=latency, cache=LangChainDiskCache(root / "lc"))
+    t0 = time.perf_counter()
+    for p in prompts:
+        writer.invoke(p)
+    miss_s = time.perf_counter() - t0
+    reader = LatencyChatModel(latency=latency, cache=LangChainDiskCache(root / "lc"))
+    t0 = time.perf_counter()
+    for p in prompts:
+        reader.invoke(p)
+    hit_s = time.perf_counter() - t0
+    if reader.calls != 0:
+        raise RuntimeError(f"cache replay reached the model {reader.calls} times")
+    raw = ReplyCache(root / "raw")
+    keys = [cache_key("m", {"t": 0.7}, p, seed=1) for p in prompts]
+    t0 = time.perf_counter()
+    for k, p in zip(keys, prompts, strict=True):
+        raw.put(k, {"text": p * 10})
+    put_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for k in keys:
+        raw.get(k)
+    get_s = time.perf_counter() - t0
+    return {
+        "calls": calls,
+        "uncached_calls_per_s": round(calls / miss_s, 2),
+        "replay_calls_per_s": round(calls / hit_s, 2),
+        "replay_speedup_vs_uncached": round(miss_s / hit_s, 1),
+        "replay_ms_per_call": round(1000 * hit_s / calls, 3),
+        "reply_cache_put_per_s": round(calls / put_s, 1),
+        "reply_cache_get_per_s": round(calls / get_s, 1),
+    }
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    latency = 0.05
+    calls = 48 if quick else 160
+    levels = (1, 4, 16)
+    results: dict[str, Any] = {"fake_latency_s": latency, "concurrency": {}}
+    base: float | None = None
+    for c in levels:
+        r = _throughput(latency, calls, c)
+        if base is None:
+            base = r["calls_per_s"]
+        r["speedup_vs_c1"] = round(r["calls_per_s"] / base, 2)
+        r["efficiency"] = round(r["speedup_vs_c1"] / c, 3)
+        results["concurrency"][str(c)] = r
+    with tempfile.TemporaryDirectory(prefix="hilgen-bench-llm-") as tmp:
+        results["cache"] = _cache_replay(latency, 40 if quick else 100, Path(tmp))
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(quick=True), indent=2))

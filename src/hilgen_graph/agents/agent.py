@@ -1,0 +1,128 @@
+"""A LangChain 1.x tool-calling agent that explores the graph and writes grounded sentences.
+
+The agent gets the graph tools of :mod:`hilgen_graph.agents.tools` and decides which neighbours
+of the seed concept to use; its final answer is the same structured output as the chains
+(:class:`GeneratedBatch`, through ``ToolStrategy``, which sends parse errors back to the model),
+aligned to IOB and run through the same funnel. The intended concepts are those the tools
+returned (the pre-retrieved ones when the agent called no layer tool).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from hilgen_graph.agents.alignment import Tokenizer
+from hilgen_graph.agents.chains import (
+    ChainResult,
+    ChainSettings,
+    Reply,
+    candidates_from,
+    failed_candidate,
+    finish,
+    make_provenance,
+    raw_text,
+    reply_id,
+)
+from hilgen_graph.agents.funnel import Funnel
+from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest
+from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
+from hilgen_graph.errors import ConfigError, GenerationError
+from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.prompts.loader import PromptTemplate
+
+DEFAULT_MAX_STEPS = 6
+
+
+def build_agent(
+    model: BaseChatModel,
+    template: PromptTemplate,
+    store: GraphStore,
+    funnel: Funnel,
+    settings: ChainSettings,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    limit: int = DEFAULT_LIMIT,
+    tokenize: Tokenizer | None = None,
+) -> Runnable[GenerationRequest, ChainResult]:
+    """A runnable from :class:`GenerationRequest` to :class:`ChainResult` driven by an agent."""
+    if template.style != "agent":
+        raise ConfigError(
+            f"prompt {template.name!r} (style {template.style}) is not an agent template; "
+            "use an agent template (e.g. `agent`) with --agent, or run it as a chain"
+        )
+    if store is None:
+        raise ConfigError("the agent needs a graph store for its tools; pass --store DIR")
+    if max_steps < 1:
+        raise ConfigError(f"max_steps must be >= 1, got {max_steps}")
+    if not hasattr(model, "bind_tools"):
+        raise ConfigError(f"the chat model {type(model).__name__} cannot call tools")
+    from langchain.agents import create_agent
+    from langchain.agents.structured_output import ToolStrategy
+
+    def run(request: GenerationRequest) -> ChainResult:
+        log = ToolLog()
+        tools = make_tools(store, log, limit)
+        values = request.values()
+        system, user = template.render(values)
+        agent: Any = create_agent(
+            model,
+            tools,
+            system_prompt=system,
+            response_format=ToolStrategy(GeneratedBatch),
+            name="hilgen-graph-agent",
+        )
+        result = ChainResult(request.id)
+        try:
+            state = agent.invoke(
+                {"messages": [HumanMessage(user)]},
+                config={"recursion_limit": 2 * max_steps + 1},
+            )
+        except Exception as err:  # GraphRecursionError, tool errors: the run gave no answer
+            if isinstance(err, GenerationError) or _is_transient(err):
+                raise
+            reply = Reply("", "", False, f"the agent stopped without an answer: {err}"[:500])
+            result.replies.append(reply)
+            prov = make_provenance(request, template, settings, "agent", "")
+            result.results = finish(request, funnel, [failed_candidate(request, prov, reply)])
+            return result
+        messages = state.get("messages", [])
+        ai = [m for m in messages if isinstance(m, AIMessage)]
+        for m in ai:
+            raw = raw_text(m)
+            result.replies.append(Reply(reply_id(m, raw), raw, True, "", "agent"))
+        transcript = "\n".join(r.raw for r in result.replies)
+        last_id = result.replies[-1].id if result.replies else ""
+        req = (
+            dataclasses.replace(request, related=tuple(log.related.values()))
+            if log.related
+            else request
+        )
+        prov = make_provenance(req, template, settings, "agent", last_id)
+        batch = state.get("structured_response")
+        if not isinstance(batch, GeneratedBatch) or not batch.sentences:
+            reply = Reply(last_id, transcript, False, "the agent gave no sentences")
+            result.results = finish(req, funnel, [failed_candidate(req, prov, reply)])
+            return result
+        cands = candidates_from(req, batch.sentences, lambda _i: prov, transcript, tokenize)
+        result.results = finish(req, funnel, cands)
+        return result
+
+    return RunnableLambda(run, name=f"hilgen-agent[{template.name}]")
+
+
+def _is_transient(err: Exception) -> bool:
+    """Network-level errors the runner should retry (timeouts, rate limits, connection)."""
+    name = type(err).__name__
+    return name in {
+        "APITimeoutError",
+        "APIConnectionError",
+        "RateLimitError",
+        "InternalServerError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+    }

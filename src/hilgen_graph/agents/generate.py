@@ -1,0 +1,474 @@
+"""The LLM arm pipeline: corpus + k-shot sample + graph store + prompts + model -> JSONL.
+
+:func:`generate_llm` samples the k-shot seed sentences, picks for each seed and prompt the first
+gold mention that links to a graph concept with related concepts in the prompt family's layers,
+retrieves those concepts, and runs one chain (or agent) call per (seed, prompt) through the
+runner (bounded concurrency, retry with backoff). Every finished call is committed to a
+resumable run log (``OUT.run/``); a killed run continues where it stopped. Replies are cached
+on disk (content-addressed), so a rerun costs nothing. At the end the accepted records are
+written to ``OUT`` (``SyntheticRecord`` JSONL with LLM provenance), the rejections with their
+raw model output to ``OUT.rejected.jsonl`` and the run summary to ``OUT.meta.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
+
+from hilgen_graph.agents.agent import build_agent
+from hilgen_graph.agents.cache import LangChainDiskCache, write_json_atomic
+from hilgen_graph.agents.chains import ChainResult, ChainSettings, build_chain
+from hilgen_graph.agents.funnel import Funnel, HeldoutIndex, Rejection
+from hilgen_graph.agents.ledger import Ledger
+from hilgen_graph.agents.report import CheckReport
+from hilgen_graph.agents.runlog import RunLog, RunRecord, record_id
+from hilgen_graph.agents.runner import RetryPolicy, TaskResult, run_tasks
+from hilgen_graph.agents.schemas import GenerationRequest
+from hilgen_graph.agents.tools import DEFAULT_LIMIT, link_mention, retrieve_related
+from hilgen_graph.corpus.load import load_corpus
+from hilgen_graph.corpus.records import Sentence
+from hilgen_graph.corpus.sampling import sample_kshot, select
+from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
+from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.prompts.loader import PromptTemplate, load_template, load_templates
+from hilgen_graph.synthetic import SyntheticRecord, write_synthetic
+
+HELDOUT_MARKERS = ("dev", "test")
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Everything a generation run depends on (stored in the run folder; resuming with other
+    settings is refused)."""
+
+    corpus: Path
+    out: Path
+    prompts: tuple[str, ...] = ("grounded-parents-children",)
+    k: int = 5
+    seed: int = 1
+    per_seed: int = 3
+    model: str = "qwen2.5-coder-0.5b"
+    base_url: str | None = None
+    agent: bool = False
+    max_seeds: int | None = None
+    temperature: float = 0.7
+    max_tokens: int = 512
+    concurrency: int = 1
+    max_concepts: int = 5  # concepts listed in a grounded prompt
+    layer_limit: int = DEFAULT_LIMIT  # concepts per layer counted as intended for paper prompts
+    max_repairs: int = 1
+    scheme: str = "hilgen"
+    collapse_to: str | None = None
+    heldout: tuple[Path, ...] | None = None  # None: the corpus's dev/test files beside it
+    prompts_dirs: tuple[Path, ...] = ()
+    cache: bool = True
+    store_ref: str = ""  # where the store was opened from (recorded for `hilgen check`)
+
+    def run_meta(self, templates: Sequence[PromptTemplate], store_info: str) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("out")
+        d.pop("concurrency")  # may change between resumes
+        d.pop("cache")
+        d.pop("store_ref")
+        d["corpus"] = str(self.corpus)
+        d["heldout"] = [str(p) for p in self.heldout] if self.heldout is not None else None
+        d["prompts_dirs"] = [str(p) for p in self.prompts_dirs]
+        d["prompt_versions"] = {t.name: t.version for t in templates}
+        d["store"] = store_info
+        return d
+
+
+@dataclass
+class GenerateSummary:
+    out: Path
+    rejected_out: Path
+    meta_out: Path
+    seeds: int
+    requests: int
+    skipped: dict[str, int]  # why some (seed, prompt) pairs made no request -> count
+    resumed: int  # requests already done by an earlier run
+    candidates: int
+    accepted: int
+    rejected: dict[str, int]  # stage -> count
+    elapsed_s: float
+    calls: int
+    repairs: int
+    ledger: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sentences_per_min(self) -> float:
+        return self.accepted / (self.elapsed_s / 60.0) if self.elapsed_s > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(
+            out=str(self.out),
+            rejected_out=str(self.rejected_out),
+            meta_out=str(self.meta_out),
+            sentences_per_min=round(self.sentences_per_min, 2),
+        )
+        return d
+
+
+def sidecar(out: Path, suffix: str) -> Path:
+    return out.with_name(out.name.removesuffix(".jsonl") + suffix)
+
+
+def find_heldout(corpus: Path) -> list[Path]:
+    """The dev/test files beside a training file (names containing ``dev`` or ``test``)."""
+    if not corpus.parent.is_dir():
+        return []
+    return sorted(
+        p
+        for p in corpus.parent.iterdir()
+        if p.is_file()
+        and p != corpus
+        and p.suffix == corpus.suffix
+        and any(m in p.name.lower() for m in HELDOUT_MARKERS)
+    )
+
+
+def load_heldout(paths: Sequence[Path], collapse_to: str | None = None) -> HeldoutIndex:
+    sentences: list[Sentence] = []
+    for p in paths:
+        sentences += load_corpus(p, collapse_to=collapse_to).sentences
+    return HeldoutIndex.from_sentences(sentences)
+
+
+def seed_sentences(config: GenerateConfig) -> list[Sentence]:
+    """The k-shot sample (seeded), cut to ``max_seeds``."""
+    corpus = load_corpus(config.corpus, collapse_to=config.collapse_to)
+    sentences = corpus.sentences
+    ids = sample_kshot(sentences, config.k, config.seed, config.scheme)
+    seeds = select(sentences, ids)
+    if config.max_seeds is not None:
+        seeds = seeds[: config.max_seeds]
+    return seeds
+
+
+def build_requests(
+    seeds: Sequence[Sentence],
+    templates: Sequence[PromptTemplate],
+    store: GraphStore,
+    config: GenerateConfig,
+    labels: Sequence[str],
+) -> tuple[list[tuple[str, tuple[PromptTemplate, GenerationRequest]]], Counter[str]]:
+    """One request per (seed, template); the target is the seed's first mention that links to a
+    concept with related concepts in the template's layers."""
+    items: list[tuple[str, tuple[PromptTemplate, GenerationRequest]]] = []
+    skipped: Counter[str] = Counter()
+    stats = store.stats()
+    source = ", ".join(sorted(stats.sources))
+    version = ", ".join(f"{k} {v}" for k, v in sorted(stats.sources.items()))
+    for seed in seeds:
+        for t in templates:
+            layers = t.layers or ("parents", "children")
+            chosen = None
+            for idx, ent in enumerate(seed.entities):
+                concept = link_mention(store, ent.text, ent.concept_ids)
+                if concept is None:
+                    continue
+                limit = (
+                    config.max_concepts
+                    if t.style == "grounded"
+                    else config.layer_limit * len(layers)
+                )
+                found = retrieve_related(store, concept.id, layers, limit, config.seed)
+                if found:
+                    chosen = (idx, ent, concept, tuple(found))
+                    break
+            if chosen is None:
+                skipped["no seed mention with related concepts in the graph"] += 1
+                continue
+            idx, ent, concept, related = chosen
+            rid = record_id(
+                seed.id, t.name, t.version, idx, config.per_seed, config.model, config.temperature
+            )
+            req = GenerationRequest(
+                id=rid,
+                seed=seed,
+                target=ent,
+                labels=tuple(labels),
+                n=config.per_seed,
+                target_concept=concept,
+                related=related,
+                knowledge_source=source,
+                source_version=version,
+            )
+            items.append((rid, (t, req)))
+    return items, skipped
+
+
+def make_model(config: GenerateConfig, callbacks: Sequence[Any]) -> BaseChatModel:
+    from hilgen_graph.agents.models import LLMSettings, make_chat_model
+
+    settings = LLMSettings.load(
+        model=config.model,
+        base_url=config.base_url,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        seed=config.seed,
+    )
+    return make_chat_model(
+        settings, cache=LangChainDiskCache() if config.cache else None, callbacks=callbacks
+    )
+
+
+def generate_llm(
+    config: GenerateConfig,
+    store: GraphStore,
+    *,
+    model: BaseChatModel | None = None,
+    progress: ProgressFn | None = None,
+) -> GenerateSummary:
+    """Run the LLM arm (see the module docstring); returns counts and where the files went."""
+    if config.per_seed < 1:
+        raise ConfigError(f"--per-seed must be at least 1, got {config.per_seed}")
+    if not config.corpus.is_file():
+        raise DataMissingError(f"corpus file not found: {config.corpus}")
+    names = config.prompts or (("agent",) if config.agent else ())
+    templates = load_templates(list(names), config.prompts_dirs)
+    if config.agent:
+        bad = [t.name for t in templates if t.style != "agent"]
+        if bad:
+            raise ConfigError(
+                f"--agent needs agent templates, but {bad} are not; use --prompt agent "
+                "(or an agent-style template of your own)"
+            )
+    else:
+        bad = [t.name for t in templates if t.style in ("agent", "annotate")]
+        if bad:
+            raise ConfigError(
+                f"prompts {bad} cannot generate as a chain (agent or annotate templates); "
+                "use --agent for agent templates"
+            )
+    seeds = seed_sentences(config)
+    corpus = load_corpus(config.corpus, collapse_to=config.collapse_to)
+    labels = sorted({e.label for s in corpus.sentences for e in s.entities})
+    heldout_paths = (
+        list(config.heldout) if config.heldout is not None else find_heldout(config.corpus)
+    )
+    heldout = load_heldout(heldout_paths, config.collapse_to) if heldout_paths else None
+    stats = store.stats()
+    store_info = f"{stats.concepts} concepts, sources {sorted(stats.sources)}"
+    run_dir = sidecar(config.out, ".run")
+    runlog = RunLog(run_dir, meta=config.run_meta(templates, store_info))
+    ledger = Ledger.load(runlog.ledger_path, local=config.base_url is not None)
+    chat = model if model is not None else make_model(config, [ledger.callback()])
+    model_name = config.model
+    settings = ChainSettings(model_name, config.temperature, config.max_repairs)
+    funnel = Funnel(store, heldout=heldout)
+    for rec in runlog.records():  # resumed: earlier accepted sentences count for duplicates
+        for acc in rec.payload.get("accepted", []):
+            funnel.remember(acc["text"], acc["id"])
+    runnables: dict[str, Runnable[GenerationRequest, ChainResult]] = {}
+    for t in templates:
+        if config.agent:
+            runnables[t.name] = build_agent(chat, t, store, funnel, settings)
+        else:
+            ann = load_template(t.annotate_with, config.prompts_dirs) if t.annotate_with else None
+            runnables[t.name] = build_chain(chat, t, funnel, settings, annotate_template=ann)
+    items, skipped = build_requests(seeds, templates, store, config, labels)
+    done_before = runlog.done_ids()
+    resumed = sum(1 for rid, _ in items if rid in done_before)
+    total = len(items)
+    finished = resumed
+    if progress is not None:
+        progress(finished, total)
+
+    def call(item: tuple[PromptTemplate, GenerationRequest]) -> ChainResult:
+        t, req = item
+        return runnables[t.name].invoke(req)
+
+    def on_result(res: TaskResult[ChainResult]) -> None:
+        nonlocal finished
+        finished += 1
+        if res.value is not None:
+            runlog.append(_run_record(res.value, res.seconds, res.attempts))
+        if progress is not None:
+            progress(finished, total)
+
+    previous = _previous_elapsed(sidecar(config.out, ".meta.json")) if resumed else 0.0
+    t0 = time.perf_counter()
+    error: GenerationError | None = None
+    try:
+        run_tasks(
+            call,
+            items,
+            concurrency=config.concurrency,
+            policy=RetryPolicy(max_retries=3),
+            on_result=on_result,
+            skip_ids=done_before,
+            raise_on_stop=True,
+        )
+    except GenerationError as err:
+        error = err
+    elapsed = previous + (time.perf_counter() - t0)
+    ledger.save(runlog.ledger_path)
+    summary = _write_outputs(
+        config,
+        runlog,
+        items,
+        skipped,
+        resumed,
+        elapsed,
+        ledger,
+        len(seeds),
+        {"heldout_paths": [str(p) for p in heldout_paths], "labels": labels},
+    )
+    if error is not None:
+        raise GenerationError(
+            f"{error}; {summary.accepted} accepted sentences so far are in {config.out}; "
+            "rerun the same command to continue where it stopped",
+            retryable=error.retryable,
+        ) from error
+    return summary
+
+
+def _previous_elapsed(meta: Path) -> float:
+    if not meta.is_file():
+        return 0.0
+    try:
+        return float(json.loads(meta.read_text(encoding="utf-8")).get("elapsed_s") or 0.0)
+    except (ValueError, AttributeError):
+        return 0.0
+
+
+def _run_record(result: ChainResult, seconds: float, attempts: int) -> RunRecord:
+    accepted = [r.record.model_dump(mode="json") for r in result.results if r.record is not None]
+    rejected = [r.rejection().model_dump(mode="json") for r in result.results if not r.accepted]
+    return RunRecord(
+        id=result.request_id,
+        status="ok" if accepted else "rejected",
+        payload={
+            "accepted": accepted,
+            "rejected": rejected,
+            "calls": result.calls,
+            "repairs": result.repairs,
+        },
+        raw="\n=====\n".join(r.raw for r in result.replies),
+        attempts=attempts,
+        seconds=round(seconds, 3),
+    )
+
+
+def _write_outputs(
+    config: GenerateConfig,
+    runlog: RunLog,
+    items: Sequence[tuple[str, Any]],
+    skipped: Counter[str],
+    resumed: int,
+    elapsed: float,
+    ledger: Ledger,
+    n_seeds: int,
+    extra: dict[str, Any],
+) -> GenerateSummary:
+    wanted = [rid for rid, _ in items]
+    by_id = {r.id: r for r in runlog.records()}
+    accepted: list[SyntheticRecord] = []
+    rejected: list[Rejection] = []
+    calls = repairs = 0
+    for rid in wanted:
+        rec = by_id.get(rid)
+        if rec is None:
+            continue
+        accepted += [SyntheticRecord.model_validate(a) for a in rec.payload.get("accepted", [])]
+        rejected += [Rejection.model_validate(r) for r in rec.payload.get("rejected", [])]
+        calls += int(rec.payload.get("calls", 0))
+        repairs += int(rec.payload.get("repairs", 0))
+    out = config.out
+    write_synthetic(out, accepted)
+    rej_path = sidecar(out, ".rejected.jsonl")
+    _write_jsonl(rej_path, [r.model_dump(mode="json") for r in rejected])
+    stages = Counter(r.stage for r in rejected)
+    summary = GenerateSummary(
+        out=out,
+        rejected_out=rej_path,
+        meta_out=sidecar(out, ".meta.json"),
+        seeds=n_seeds,
+        requests=len(wanted),
+        skipped=dict(skipped),
+        resumed=resumed,
+        candidates=len(accepted) + len(rejected),
+        accepted=len(accepted),
+        rejected=dict(stages),
+        elapsed_s=round(elapsed, 2),
+        calls=calls,
+        repairs=repairs,
+        ledger=ledger.summary().totals(),
+    )
+    write_json_atomic(
+        summary.meta_out,
+        {**summary.to_json(), "store_ref": config.store_ref, **extra, "config": runlog.meta},
+    )
+    return summary
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def compare_prompts(
+    config: GenerateConfig,
+    names: Sequence[str],
+    store: GraphStore,
+    out_dir: Path,
+    *,
+    model: BaseChatModel | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, CheckReport]:
+    """Run each template on the same seed sentences (one output file per template under
+    ``out_dir``) and return each one's check report, in the order given."""
+    from hilgen_graph.agents.report import check_file
+
+    flat = [n.strip() for item in names for n in item.split(",") if n.strip()]
+    if len(flat) < 1:
+        raise ConfigError("name at least one prompt template to compare")
+    load_templates(flat, config.prompts_dirs)  # fail early on an unknown name
+    reports: dict[str, CheckReport] = {}
+    for name in flat:
+        cfg = dataclasses.replace(config, prompts=(name,), out=out_dir / f"{name}.jsonl")
+
+        def step(done: int, total: int, _name: str = name) -> None:
+            if progress is not None:
+                progress(_name, done, total)
+
+        summary = generate_llm(cfg, store, model=model, progress=step)
+        heldout = load_heldout(
+            [Path(p) for p in _read_meta(summary.meta_out).get("heldout_paths", [])],
+            config.collapse_to,
+        )
+        report = check_file(cfg.out, store, heldout=heldout if len(heldout) else None)
+        report.extra["calls"] = summary.calls
+        report.extra["requests"] = summary.requests
+        reports[name] = report
+    return reports
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}

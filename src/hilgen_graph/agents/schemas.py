@@ -1,0 +1,131 @@
+"""Structured LLM output: sentences with entity mentions given as exact text plus label.
+
+The model never writes ``token-Label`` strings (ambiguous for ``Prader-Willi``): it returns typed
+objects, and :mod:`hilgen_graph.agents.alignment` finds the mentions in the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hilgen_graph.corpus.records import Entity, Sentence
+from hilgen_graph.graph.records import Concept
+
+
+class Mention(BaseModel):
+    """One entity mention, copied exactly from the sentence, with its label."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="the mention, copied character for character from the sentence")
+    label: str = Field(description="the entity label, one of the allowed labels")
+
+
+class GeneratedSentence(BaseModel):
+    """A new sentence and every entity mention in it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="the new sentence")
+    entities: list[Mention] = Field(
+        default_factory=list, description="every entity mention in the sentence"
+    )
+
+
+class GeneratedBatch(BaseModel):
+    """The answer of a generation call: the new sentences with their entity mentions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sentences: list[GeneratedSentence] = Field(description="the new sentences")
+
+
+class PlainBatch(BaseModel):
+    """The answer of the first call of two-step mode: sentences only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sentences: list[str] = Field(description="the new sentences")
+
+
+class Annotation(BaseModel):
+    """The answer of the second call of two-step mode: the mentions of one sentence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entities: list[Mention] = Field(
+        default_factory=list, description="every entity mention in the sentence"
+    )
+
+
+# --- what a generation call is about (typed input of chains and agents) --------------------------
+@dataclass(frozen=True, slots=True)
+class RelatedConcept:
+    """A concept retrieved from the graph for the model to use, with how it relates to the seed."""
+
+    id: str
+    name: str
+    layer: str  # parents | children | siblings | semantic_type | synonyms | related
+    semantic_types: tuple[str, ...] = ()  # type names, e.g. ("Disease or Syndrome",)
+    synonyms: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for a grounded prompt: name, relation, semantic type, a synonym or two."""
+        parts = [f'"{self.name}"', LAYER_WORDS.get(self.layer, self.layer)]
+        if self.semantic_types:
+            parts.append(", ".join(self.semantic_types))
+        if self.synonyms:
+            parts.append("also called " + "; ".join(f'"{s}"' for s in self.synonyms))
+        return "- " + " | ".join(parts)
+
+
+#: How each layer is said in a prompt.
+LAYER_WORDS: dict[str, str] = {
+    "parents": "broader concept (parent)",
+    "children": "narrower concept (child)",
+    "siblings": "sibling concept (same parent)",
+    "semantic_type": "concept of the same semantic type",
+    "synonyms": "synonym",
+    "related": "related concept",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """One call's worth of work: a seed sentence, the mention to replace, related concepts."""
+
+    id: str
+    seed: Sentence
+    target: Entity
+    labels: tuple[str, ...]
+    n: int
+    target_concept: Concept | None = None
+    related: tuple[RelatedConcept, ...] = ()
+    knowledge_source: str = ""
+    source_version: str = ""
+
+    @property
+    def intended_ids(self) -> list[str]:
+        return [c.id for c in self.related]
+
+    def layer_of(self, concept_id: str | None) -> str | None:
+        return next((c.layer for c in self.related if c.id == concept_id), None)
+
+    def values(self) -> dict[str, str]:
+        """The prompt variables (see ``hilgen_graph.prompts.VARIABLES``)."""
+        ents = "\n".join(f'- "{e.text}" ({e.label})' for e in self.seed.entities) or "- (none)"
+        tc = self.target_concept
+        layers = sorted({c.layer for c in self.related})
+        return {
+            "n": str(self.n),
+            "seed_sentence": self.seed.text,
+            "seed_entities": ents,
+            "target_entity": self.target.text,
+            "target_label": self.target.label,
+            "target_concept": f'"{tc.preferred_name}" ({tc.id})' if tc else "(not in the graph)",
+            "labels": ", ".join(self.labels),
+            "relation": " or ".join(LAYER_WORDS.get(x, x) for x in layers) or "related concept",
+            "concepts": "\n".join(c.describe() for c in self.related) or "- (none found)",
+        }

@@ -1,0 +1,198 @@
+"""Typed evaluation config, loaded from one YAML file.
+
+A config names datasets × seeds × variants × model families. ``check_config`` validates
+everything that can be known before training (datasets present, variant names, encoder, label
+sets of train and test) and raises ``ConfigError`` listing what is available.
+
+Variants: ``baseline`` (k-shot only); ``kg:<layer>`` for each KG-arm layer and ``kg:all``;
+``llm:<prompt>`` and ``llm:all`` (LLM-arm records, from ``synthetic.llm``); ``kg+llm``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from hilgen_graph.errors import ConfigError
+from hilgen_graph.evaluation.train import TrainSettings
+
+Family = Literal["linear", "nnshot"]
+DEFAULT_KG_LAYERS = ("synonyms", "semantic_type", "parents", "children", "siblings")
+
+
+class TrainingConfig(BaseModel):
+    """Training settings (see ``evaluation.train`` for the step rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lr: float = 5e-5
+    batch_size: int = Field(default=32, ge=1)
+    max_length: int = Field(default=128, ge=8, le=512)
+    epochs: int = Field(default=10, ge=1)
+    min_steps: int = Field(default=30, ge=1)
+    max_steps: int = Field(default=200, ge=1)
+    eval_points: int = Field(default=4, ge=1)
+    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
+    weight_decay: float = 0.01
+    eval_batch_size: int = Field(default=64, ge=1)
+    nnshot_viterbi: bool = True
+    nnshot_temperature: float = Field(default=0.05, gt=0)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = None
+
+    def settings(self) -> TrainSettings:
+        return TrainSettings(**self.model_dump())
+
+
+class KGConfig(BaseModel):
+    """How the KG arm makes synthetic data for each sampled k-shot set."""
+
+    model_config = ConfigDict(extra="allow")
+
+    graph: str = "free"  # graph name or store directory, passed to the KG arm
+    layers: list[str] = Field(default_factory=lambda: list(DEFAULT_KG_LAYERS))
+    per_layer: int = Field(default=10, ge=1)
+
+
+class DatasetSpec(BaseModel):
+    """A registered corpus (``hilgen data list``), the form to read and an optional type merge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    form: str = "pubtator"  # pubtator (has concept ids, needed by the KG arm) | iob
+    collapse_to: str | None = None  # e.g. "Disease" for NCBI-disease's four fine types
+    # your own corpus instead of a registered one: the three split files (format detected)
+    train: str | None = None
+    dev: str | None = None
+    test: str | None = None
+
+    @property
+    def custom(self) -> bool:
+        return any(x is not None for x in (self.train, self.dev, self.test))
+
+
+class EvalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    datasets: list[DatasetSpec] = Field(min_length=1)
+    k: int = Field(default=5, ge=1)
+    sampling: str = "hilgen"  # k-shot sampling scheme of the corpus sampler: hilgen | greedy
+    seeds: list[int] = Field(min_length=1)
+    variants: list[str] = Field(default_factory=lambda: ["baseline"])
+    model: list[Family] = ["linear"]
+    encoder: str = "minilm"
+    training: TrainingConfig = TrainingConfig()
+    dev_subset: int | None = Field(
+        default=200, ge=1
+    )  # fixed random subset of dev; None = all of dev
+    test_limit: int | None = Field(default=None, ge=1)  # None = the full test split (the default)
+    ensembles: bool = True
+    bootstrap_samples: int = Field(default=1000, ge=0)
+    kg: KGConfig = KGConfig()
+    # given synthetic data instead of generating it: arm ("kg" | "llm") -> JSONL path; the path
+    # may hold {dataset}, {seed} and {k} placeholders
+    synthetic: dict[Literal["kg", "llm"], str] = Field(default_factory=dict)
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _names_or_specs(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"name": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @property
+    def dataset_names(self) -> list[str]:
+        return [d.name for d in self.datasets]
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("variants")
+    @classmethod
+    def _no_duplicates(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"duplicate variants in {v}")
+        if "baseline" not in v:
+            v = ["baseline", *v]  # every comparison needs the baseline
+        return v
+
+    def fingerprint(self, dataset: str) -> str:
+        """Hash of everything that changes one dataset's run results (not the grid's extent)."""
+        keep = self.model_dump(
+            mode="json",
+            include={
+                "k",
+                "sampling",
+                "encoder",
+                "training",
+                "dev_subset",
+                "test_limit",
+                "kg",
+                "synthetic",
+                "model",
+            },
+        )
+        keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
+        return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
+
+    def synthetic_path(self, arm: str, dataset: str, seed: int) -> Path | None:
+        raw = self.synthetic.get(arm)  # type: ignore[call-overload]
+        if raw is None:
+            return None
+        return Path(raw.format(dataset=dataset, seed=seed, k=self.k)).expanduser()
+
+
+def load_config(path: str | Path) -> EvalConfig:
+    """Read and type-check a YAML config; errors name the file and the offending field."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}; shipped configs are in configs/")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{p}: not valid YAML: {err}") from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: the config must be a mapping of settings")
+    raw.setdefault("name", p.stem)
+    try:
+        return EvalConfig.model_validate(raw)
+    except PydanticValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(
+            f"{p}: field `{loc}`: {first['msg']}; allowed fields: "
+            f"{', '.join(EvalConfig.model_fields)}"
+        ) from err
+
+
+def parse_variant(variant: str, kg_layers: list[str]) -> tuple[str, str]:
+    """``(arm, selector)``: ('none','') | ('kg', layer|'all') | ('llm', prompt|'all') |
+    ('kg+llm', 'all'); unknown names raise ``ConfigError`` listing the allowed ones."""
+    if variant == "baseline":
+        return ("none", "")
+    if variant == "kg+llm":
+        return ("kg+llm", "all")
+    arm, _, sel = variant.partition(":")
+    if arm == "kg" and (sel == "all" or sel in kg_layers):
+        return ("kg", sel)
+    if arm == "llm" and sel:
+        return ("llm", sel)
+    allowed = [
+        "baseline",
+        *(f"kg:{x}" for x in kg_layers),
+        "kg:all",
+        "llm:<prompt>",
+        "llm:all",
+        "kg+llm",
+    ]
+    raise ConfigError(f"unknown variant {variant!r}; available: {', '.join(allowed)}")

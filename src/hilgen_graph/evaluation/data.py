@@ -1,0 +1,152 @@
+"""What the evaluation needs from the other parts, in one place: dataset splits (corpus
+registry), k-shot samples (corpus sampler) and KG-arm synthetic data (expansion)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hilgen_graph.corpus.records import Sentence
+from hilgen_graph.errors import ConfigError
+from hilgen_graph.settings import cache_dir
+from hilgen_graph.evaluation.config import DEFAULT_KG_LAYERS, DatasetSpec, KGConfig
+from hilgen_graph.synthetic import SyntheticRecord
+
+__all__ = [
+    "Sentence",
+    "Splits",
+    "available_datasets",
+    "load_splits",
+    "sample_ids",
+    "kg_layers",
+    "kg_synthetic",
+]
+
+
+@dataclass(frozen=True)
+class Splits:
+    name: str
+    train: list[Sentence]
+    dev: list[Sentence]
+    test: list[Sentence]
+
+
+def available_datasets() -> list[str]:
+    """Registered corpora that have train, dev and test splits."""
+    from hilgen_graph.datasets import SOURCES
+
+    return sorted(
+        name
+        for name, src in SOURCES.items()
+        if {"train", "dev", "test"} <= {split for split, _ in src.splits}
+    )
+
+
+def load_splits(spec: DatasetSpec) -> Splits:
+    """Read the three splits of a registered corpus (or the files the spec names)."""
+    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.datasets import dataset_path
+
+    parts = {}
+    for split in ("train", "dev", "test"):
+        fmt: str | None
+        if spec.custom:
+            given = getattr(spec, split)
+            if given is None:
+                raise ConfigError(f"dataset {spec.name}: give all three of train, dev and test")
+            path = Path(given).expanduser()
+            fmt = None
+        else:
+            path = dataset_path(spec.name, split, spec.form)
+            fmt = spec.form if spec.form != "iob" else "conll"
+        parts[split] = load_corpus(path, fmt, collapse_to=spec.collapse_to).sentences
+    return Splits(spec.name, parts["train"], parts["dev"], parts["test"])
+
+
+def sample_ids(pool: Sequence[Sentence], k: int, seed: int, scheme: str) -> list[str]:
+    from hilgen_graph.corpus.sampling import sample_kshot
+
+    return sample_kshot(pool, k, seed, scheme)
+
+
+def kg_layers(configured: Sequence[str] | None = None) -> list[str]:
+    """The KG arm's layer names (its own list when it exports one)."""
+    try:
+        arm = importlib.import_module("hilgen_graph.expansion.kg_arm")
+        layers = getattr(arm, "LAYERS", None)
+        if layers:
+            return [str(x) for x in layers]
+    except ModuleNotFoundError:
+        pass
+    return list(configured or DEFAULT_KG_LAYERS)
+
+
+def store_dir(graph: str) -> Path:
+    """Store folder for a graph name (``free``: built once into ``cache_dir()/graphs/free``)
+    or an existing embedded store directory."""
+    if graph == "free":
+        return cache_dir() / "graphs" / "free"
+    path = Path(graph).expanduser()
+    if not path.exists():
+        raise ConfigError(
+            f"graph store {path} does not exist; build one with `hilgen graph load` or use "
+            "`graph: free` (MeSH + Disease Ontology + Semantic Network, built on first use)"
+        )
+    return path
+
+
+def _ensure_free_store(path: Path) -> None:
+    from hilgen_graph.graph.backends import build_free_store
+
+    marker = path.parent / (path.name + ".complete")
+    if marker.is_file() and path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / (path.name + f".building-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    build_free_store(tmp)
+    if path.exists():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    os.replace(tmp, path)
+    marker.write_text("ok\n", encoding="utf-8")
+
+
+def kg_synthetic(
+    sample: Sequence[Sentence],
+    kg: KGConfig,
+    seed: int,
+    eval_sentences: Sequence[Sentence] = (),
+) -> list[SyntheticRecord]:
+    """KG-arm records for the sampled sentences, every configured layer, using the same seed;
+    dev/test sentences feed the arm's leakage guard."""
+    from hilgen_graph.expansion.guard import EvalSets
+    from hilgen_graph.expansion.kg_arm import KgConfig, augment_kg
+    from hilgen_graph.expansion.layers import LayerConfig, parse_layers
+    from hilgen_graph.expansion.store_index import index_for_store
+    from hilgen_graph.graph.backends import open_store
+
+    path = store_dir(kg.graph)
+    if kg.graph == "free":
+        _ensure_free_store(path)
+    store = open_store("embedded", path=path)
+    try:
+        index = index_for_store(store)
+        cfg = KgConfig(
+            layers=parse_layers(kg.layers),
+            layer_config=LayerConfig(top_k=kg.per_layer, seed=seed),
+        )
+        records, _report = augment_kg(
+            sample,
+            store,
+            config=cfg,
+            index=index,
+            eval_sets=EvalSets.from_sentences(eval_sentences),
+        )
+    finally:
+        store.close()
+    return records

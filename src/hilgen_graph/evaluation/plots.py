@@ -1,0 +1,82 @@
+"""PNG plots of a report: F1 per variant with error bars (one panel per dataset) and the
+per-layer gains over the baseline."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ORACLE_PREFIX = "oracle"
+
+
+def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    datasets = report["datasets"]
+    if not datasets:
+        return []
+    paths = []
+    # 1. F1 per variant with error bars, one panel per dataset, bars per family
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4.5), squeeze=False)
+    for ax, (ds, d) in zip(axes[0], datasets.items(), strict=True):
+        fams = list(d["families"])
+        names: list[str] = []
+        for f in fams:
+            names += [
+                n for n in d["families"][f] if n not in names and not n.startswith(ORACLE_PREFIX)
+            ]
+        width = 0.8 / max(1, len(fams))
+        for j, f in enumerate(fams):
+            xs, ys, es = [], [], []
+            for i, n in enumerate(names):
+                row = d["families"][f].get(n)
+                if row is None or math.isnan(row["strict_f1"]["mean"]):
+                    continue
+                xs.append(i + j * width)
+                ys.append(100 * row["strict_f1"]["mean"])
+                es.append(100 * row["strict_f1"]["sd"])
+            ax.bar(xs, ys, width, yerr=es, capsize=3, label=f)
+        ax.set_xticks([i + width * (len(fams) - 1) / 2 for i in range(len(names))])
+        ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel("strict F1 (%)")
+        ax.set_title(ds)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = out_dir / "f1_per_variant.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(p)
+    # 2. per-layer gains (kg:<layer> and kg:all) over the baseline, absolute points
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
+    for ax, (ds, d) in zip(axes[0], datasets.items(), strict=True):
+        fams = list(d["families"])
+        width = 0.8 / max(1, len(fams))
+        layers: list[str] = []
+        for f in fams:
+            layers += [n for n in d["families"][f] if n.startswith("kg") and n not in layers]
+        for j, f in enumerate(fams):
+            xs, ys = [], []
+            for i, n in enumerate(layers):
+                row = d["families"][f].get(n)
+                if row is None or row.get("gain_points") is None or math.isnan(row["gain_points"]):
+                    continue
+                xs.append(i + j * width)
+                ys.append(row["gain_points"])
+            ax.bar(xs, ys, width, label=f)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks([i + width * (len(fams) - 1) / 2 for i in range(len(layers))])
+        ax.set_xticklabels(layers, rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel("gain over baseline (F1 points)")
+        ax.set_title(f"{ds}: per-layer gains")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = out_dir / "layer_gains.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(p)
+    return paths

@@ -1,0 +1,490 @@
+"""The experiment runner: datasets × seeds × variants × model families, cached and resumable.
+
+A run folder holds::
+
+    config.yaml                      the resolved config
+    runs/<dataset>/seed-<s>/sample.json            sampled k-shot sentence ids
+    runs/<dataset>/seed-<s>/synthetic/<arm>.jsonl  synthetic data used
+    runs/<dataset>/seed-<s>/<variant>/result.json  metrics per family (or failed.json)
+    runs/<dataset>/seed-<s>/<variant>/predictions.json  dev + test tags per family
+    runs/<dataset>/seed-<s>/ensembles.json         ensembles per family
+    report.md, report.json, plots/*.png
+
+A finished run (``result.json`` with the same config fingerprint) is reused; a run that fails is
+recorded in ``failed.json`` with its error and the grid goes on (it is retried next time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hilgen_graph.errors import ConfigError, HilgenError
+from hilgen_graph.evaluation import data as datamod
+from hilgen_graph.evaluation.config import EvalConfig, parse_variant
+from hilgen_graph.evaluation.encoders import check_encoder_name, resolve_encoder
+from hilgen_graph.evaluation.ensemble import choose_best
+from hilgen_graph.evaluation.examples import TaggedSentence, entity_types
+from hilgen_graph.evaluation.labels import LabelSet
+from hilgen_graph.evaluation.metrics import mention_texts, score, seen_unseen
+from hilgen_graph.synthetic import SyntheticRecord, read_synthetic, write_synthetic
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Progress events for the CLI: kind is grid | stage | run_start | step | run_done."""
+
+    kind: str
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    status: str = ""
+
+
+EventSink = Callable[[RunEvent], None]
+
+
+def _noop(_: RunEvent) -> None:
+    return None
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Atomic JSON write (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, ensure_ascii=False, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def machine() -> str:
+    import platform
+
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{platform.machine()} {os.cpu_count()} CPUs, {gpu}, torch {torch.__version__}"
+
+
+def variant_slug(variant: str) -> str:
+    return variant.replace(":", "-").replace("+", "_plus_")
+
+
+@dataclass
+class Prepared:
+    """Everything a dataset needs before its runs: splits and label set."""
+
+    name: str
+    labels: LabelSet
+    train_pool: list[datamod.Sentence]
+    dev: list[TaggedSentence]
+    test: list[TaggedSentence]
+    eval_sentences: list[datamod.Sentence] = field(default_factory=list)  # full dev + test
+
+
+@dataclass
+class GridSummary:
+    out_dir: Path
+    finished: int = 0
+    reused: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+def check_config(config: EvalConfig) -> dict[str, Prepared]:
+    """Validate the whole grid before any training; load every dataset once.
+
+    Raises ``ConfigError`` for a missing dataset, unknown variant or encoder, an unknown model
+    family, or a label set that differs between train and test."""
+    check_encoder_name(config.encoder)
+    resolve_encoder(config.encoder)
+    kg_layers = datamod.kg_layers(config.kg.layers)
+    for v in config.variants:
+        arm, _ = parse_variant(v, kg_layers)
+        if arm in ("llm", "kg+llm"):
+            for ds in config.dataset_names:
+                for seed in config.seeds:
+                    p = config.synthetic_path("llm", ds, seed)
+                    if p is None or not p.is_file():
+                        raise ConfigError(
+                            f"variant {v!r} needs LLM-arm data, but `synthetic.llm` "
+                            f"{'is not set' if p is None else f'file {p} does not exist'} "
+                            f"(dataset {ds}, seed {seed}); how to fix: run `hilgen generate llm` "
+                            "and set `synthetic.llm` to its JSONL, or drop the LLM variants"
+                        )
+    available = datamod.available_datasets()
+    missing = [d.name for d in config.datasets if not d.custom and d.name not in available]
+    if missing:
+        raise ConfigError(
+            f"unknown or missing dataset(s) {missing}; available: {', '.join(available)}"
+        )
+    prepared = {}
+    for spec in config.datasets:
+        ds = spec.name
+        splits = datamod.load_splits(spec)
+        train_types = {e.label for s in splits.train for e in s.entities}
+        test_types = {e.label for s in splits.test for e in s.entities}
+        if not test_types <= train_types:
+            raise ConfigError(
+                f"dataset {ds}: test labels {sorted(test_types)} differ from train labels "
+                f"{sorted(train_types)}; how to fix: pick a collapse_to for the dataset so both "
+                "splits use one label set"
+            )
+        labels = LabelSet.from_types(train_types)
+        dev = [TaggedSentence.from_sentence(s) for s in splits.dev]
+        if config.dev_subset is not None and len(dev) > config.dev_subset:
+            dev = random.Random(0).sample(dev, config.dev_subset)  # fixed, seed-independent
+        test = [TaggedSentence.from_sentence(s) for s in splits.test]
+        if config.test_limit is not None:
+            test = test[: config.test_limit]
+        prepared[ds] = Prepared(
+            ds, labels, list(splits.train), dev, test, list(splits.dev) + list(splits.test)
+        )
+    return prepared
+
+
+def _synthetic_for(
+    config: EvalConfig,
+    prep: Prepared,
+    seed: int,
+    sample: list[datamod.Sentence],
+    seed_dir: Path,
+    emit: EventSink,
+) -> dict[str, list[SyntheticRecord]]:
+    """Synthetic records per arm for this sample: generated by the KG arm or read from the
+    configured JSONL, and saved in the seed folder as the data used."""
+    arms_needed = set()
+    for v in config.variants:
+        arm, _ = parse_variant(v, datamod.kg_layers(config.kg.layers))
+        if arm == "kg+llm":
+            arms_needed |= {"kg", "llm"}
+        elif arm != "none":
+            arms_needed.add(arm)
+    out: dict[str, list[SyntheticRecord]] = {}
+    for arm in sorted(arms_needed):
+        saved = seed_dir / "synthetic" / f"{arm}.jsonl"
+        if saved.is_file():
+            out[arm] = list(read_synthetic(saved))
+            continue
+        given = config.synthetic_path(arm, prep.name, seed)
+        if given is not None:
+            records = list(read_synthetic(given))
+        elif arm == "kg":
+            emit(RunEvent("stage", f"{prep.name} seed {seed}: KG arm on {len(sample)} sentences"))
+            records = datamod.kg_synthetic(sample, config.kg, seed, prep.eval_sentences)
+        else:
+            raise ConfigError(f"no data for arm {arm!r}: set `synthetic.{arm}` in the config")
+        write_synthetic(saved, records)
+        out[arm] = records
+    return out
+
+
+def _select(
+    variant: str, config: EvalConfig, synth: dict[str, list[SyntheticRecord]]
+) -> list[SyntheticRecord]:
+    arm, sel = parse_variant(variant, datamod.kg_layers(config.kg.layers))
+    if arm == "none":
+        return []
+    if arm == "kg+llm":
+        return synth.get("kg", []) + synth.get("llm", [])
+    recs = synth.get(arm, [])
+    if sel == "all":
+        return recs
+    if arm == "kg":
+        return [r for r in recs if r.provenance.layer == sel]
+    return [
+        r
+        for r in recs
+        if r.provenance.llm is not None
+        and sel in (r.provenance.llm.prompt_name, r.provenance.llm.prompt_family)
+    ]
+
+
+def run_one(
+    config: EvalConfig,
+    prep: Prepared,
+    seed: int,
+    variant: str,
+    sample: list[TaggedSentence],
+    synthetic: list[SyntheticRecord],
+    run_dir: Path,
+    emit: EventSink,
+) -> dict[str, Any]:
+    """Train one variant for one seed, score every family on the test split, write results."""
+    from hilgen_graph.evaluation.train import train_tagger
+
+    started = time.time()
+    train = sample + [TaggedSentence.from_synthetic(r) for r in synthetic]
+    bad = entity_types(train) - set(prep.labels.types)
+    if bad:
+        raise ConfigError(
+            f"{variant}: synthetic data uses labels {sorted(bad)} outside the dataset's label set "
+            f"{prep.labels.types}; how to fix: make the arm keep the corpus labels"
+        )
+    tagger = train_tagger(
+        train,
+        prep.dev,
+        prep.labels,
+        resolve_encoder(config.encoder),
+        config.training.settings(),
+        seed=seed,
+        families=config.model,
+        on_step=lambda d, t: emit(RunEvent("step", done=d, total=t)),
+    )
+    words = [s.words for s in prep.test]
+    gold = [list(s.tags) for s in prep.test]
+    preds, timing = tagger.predict(words)
+    known = mention_texts([s.words for s in train], [list(s.tags) for s in train])
+    families: dict[str, Any] = {}
+    for fam, tags in preds.items():
+        sc = score(gold, tags)
+        su = seen_unseen(words, gold, tags, known)
+        families[fam] = {
+            "best_step": tagger.families[fam].best_step,
+            "dev_f1": tagger.families[fam].dev_f1,
+            "test": sc.to_dict(),
+            "seen": vars_prf(su.seen),
+            "unseen": vars_prf(su.unseen),
+        }
+    write_json(
+        run_dir / "predictions.json",
+        {
+            "dev_ids": [s.id for s in prep.dev],
+            "test_ids": [s.id for s in prep.test],
+            "dev": {f: r.dev_tags for f, r in tagger.families.items()},
+            "test": preds,
+        },
+    )
+    result = {
+        "dataset": prep.name,
+        "seed": seed,
+        "variant": variant,
+        "fingerprint": config.fingerprint(prep.name),
+        "n_gold": len(sample),
+        "n_synthetic": len(synthetic),
+        "steps": tagger.steps,
+        "history": tagger.history,
+        "families": families,
+        "missing_support_labels": tagger.missing_support_labels,
+        "timing": {
+            "seconds": time.time() - started,
+            "train_seconds": tagger.train_seconds,
+            "train_sentences_per_second": tagger.train_sentences_per_second,
+            "dev_eval_seconds": tagger.eval_seconds,
+            **timing,
+        },
+    }
+    write_json(run_dir / "result.json", result)
+    (run_dir / "failed.json").unlink(missing_ok=True)
+    return result
+
+
+def vars_prf(p: Any) -> dict[str, float]:
+    return {
+        "precision": p.precision,
+        "recall": p.recall,
+        "f1": p.f1,
+        "support": p.support,
+        "predicted": p.predicted,
+    }
+
+
+def _ensembles(config: EvalConfig, prep: Prepared, seed_dir: Path) -> dict[str, Any] | None:
+    """Best-on-dev ensemble per family over the finished variants of one seed."""
+    runs = {}
+    for v in config.variants:
+        rd = seed_dir / variant_slug(v)
+        if (rd / "result.json").is_file() and (rd / "predictions.json").is_file():
+            runs[v] = (read_json(rd / "result.json"), read_json(rd / "predictions.json"))
+    if len(runs) < 2:
+        return None
+    dev_gold = [list(s.tags) for s in prep.dev]
+    test_gold = [list(s.tags) for s in prep.test]
+    out: dict[str, Any] = {}
+    for fam in config.model:
+        members = {v: r for v, r in runs.items() if fam in r[0]["families"]}
+        if len(members) < 2:
+            continue
+        choice = choose_best(
+            dev_gold,
+            {v: r[1]["dev"][fam] for v, r in members.items()},
+            test_gold,
+            {v: r[1]["test"][fam] for v, r in members.items()},
+            {v: r[0]["families"][fam]["dev_f1"] for v, r in members.items()},
+        )
+        best = choice.best_on_dev
+        out[fam] = {
+            "best_on_dev": {
+                "name": best.name,
+                "members": list(best.members),
+                "dev_f1": best.dev_f1,
+                "test_f1": best.test_f1,
+                "test": score(test_gold, best.test_tags).to_dict(),
+            },
+            "oracle_best_on_test": {
+                "name": choice.oracle_best_on_test.name,
+                "dev_f1": choice.oracle_best_on_test.dev_f1,
+                "test_f1": choice.oracle_best_on_test.test_f1,
+            },
+            "candidates": [
+                {"name": c.name, "dev_f1": c.dev_f1, "test_f1": c.test_f1}
+                for c in choice.candidates
+            ],
+            "best_test_tags": best.test_tags,
+        }
+    write_json(seed_dir / "ensembles.json", out)
+    return out
+
+
+@dataclass
+class SeedData:
+    seed_dir: Path
+    sample: list[TaggedSentence]
+    synthetic: dict[str, list[SyntheticRecord]] | None
+    error: HilgenError | None = None
+
+
+def _prepare_seed(
+    config: EvalConfig, prep: Prepared, seed: int, out_dir: Path, emit: EventSink
+) -> SeedData:
+    """Sample (or reread) the k-shot set of this seed and make (or reread) its synthetic data."""
+    seed_dir = out_dir / "runs" / prep.name / f"seed-{seed}"
+    sample_file = seed_dir / "sample.json"
+    if sample_file.is_file():
+        ids = read_json(sample_file)["ids"]
+    else:
+        ids = datamod.sample_ids(prep.train_pool, config.k, seed, config.sampling)
+        write_json(
+            sample_file,
+            {
+                "dataset": prep.name,
+                "k": config.k,
+                "seed": seed,
+                "scheme": config.sampling,
+                "ids": ids,
+            },
+        )
+    by_id = {s.id: s for s in prep.train_pool}
+    sample_sents = [by_id[i] for i in ids]
+    sample = [TaggedSentence.from_sentence(s) for s in sample_sents]
+    try:
+        synth = _synthetic_for(config, prep, seed, sample_sents, seed_dir, emit)
+    except HilgenError as err:
+        return SeedData(seed_dir, sample, None, err)
+    return SeedData(seed_dir, sample, synth)
+
+
+def run_grid(
+    config: EvalConfig, out_dir: Path, *, on_event: EventSink | None = None
+) -> GridSummary:
+    """Run (or resume) the whole grid into ``out_dir`` and write the report."""
+    from hilgen_graph.evaluation.report import write_report
+
+    emit = on_event or _noop
+    started = time.time()
+    emit(RunEvent("stage", "checking the config and loading datasets"))
+    prepared = check_config(config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.yaml").write_text(
+        yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+    )
+    summary = GridSummary(out_dir)
+    total = len(config.datasets) * len(config.seeds) * len(config.variants)
+    emit(RunEvent("grid", f"{total} training runs", total=total))
+    done = 0
+    # 1. per dataset and seed: the k-shot sample and its synthetic data
+    seeds_ready: dict[tuple[str, int], SeedData] = {}
+    for ds in config.dataset_names:
+        prep = prepared[ds]
+        write_json(
+            out_dir / "runs" / ds / "test_gold.json",
+            {"ids": [s.id for s in prep.test], "tags": [list(s.tags) for s in prep.test]},
+        )
+        for seed in config.seeds:
+            seeds_ready[(ds, seed)] = _prepare_seed(config, prep, seed, out_dir, emit)
+    # 2. training runs, variant-major (every seed's baseline first, then the next variant), so
+    #    an interrupted grid still holds complete rows
+    for ds in config.dataset_names:
+        prep = prepared[ds]
+        for variant in config.variants:
+            for seed in config.seeds:
+                sd = seeds_ready[(ds, seed)]
+                run_dir = sd.seed_dir / variant_slug(variant)
+                label = f"{ds} seed {seed} {variant}"
+                res_file = run_dir / "result.json"
+                if res_file.is_file() and read_json(res_file).get(
+                    "fingerprint"
+                ) == config.fingerprint(ds):
+                    summary.reused += 1
+                    done += 1
+                    emit(RunEvent("run_done", label, done, total, "reused"))
+                    continue
+                emit(RunEvent("run_start", label, done, total))
+                try:
+                    if sd.synthetic is None and variant != "baseline":
+                        assert sd.error is not None
+                        raise sd.error
+                    records = _select(variant, config, sd.synthetic or {})
+                    if variant != "baseline" and not records:
+                        raise ConfigError(
+                            f"{label}: the arm produced no synthetic sentence for this variant"
+                        )
+                    run_one(config, prep, seed, variant, sd.sample, records, run_dir, emit)
+                    summary.finished += 1
+                    status = "ok"
+                except (HilgenError, RuntimeError, ValueError, OSError) as err:
+                    summary.failed += 1
+                    status = "failed"
+                    write_json(
+                        run_dir / "failed.json",
+                        {
+                            "dataset": ds,
+                            "seed": seed,
+                            "variant": variant,
+                            "error": f"{type(err).__name__}: {err}",
+                            "traceback": traceback.format_exc(),
+                        },
+                    )
+                    summary.failures.append({"run": label, "error": str(err)})
+                done += 1
+                emit(RunEvent("run_done", label, done, total, status))
+    # 3. ensembles per dataset and seed over the finished variants
+    if config.ensembles:
+        for (ds, _seed), sd in seeds_ready.items():
+            _ensembles(config, prepared[ds], sd.seed_dir)
+    summary.seconds = time.time() - started
+    grid_file = out_dir / "grid.json"
+    previous = read_json(grid_file).get("total_seconds", 0.0) if grid_file.is_file() else 0.0
+    write_json(
+        grid_file,
+        {
+            "seconds": summary.seconds,
+            "total_seconds": previous + summary.seconds,
+            "finished": summary.finished,
+            "reused": summary.reused,
+            "failed": summary.failed,
+            "machine": machine(),
+        },
+    )
+    emit(RunEvent("stage", "writing the report"))
+    write_report(out_dir, config)
+    return summary

@@ -1,0 +1,405 @@
+"""An approximate-match index over a graph's normalised terms: character trigrams, in arrays.
+
+Built for UMLS scale (millions of terms) without Python objects per term. Every term keeps its
+normalised string and concept id in two packed byte tables. Candidate generation is two-level:
+
+1. a trigram inverted index over the *vocabulary of words* (a few hundred thousand entries) finds
+   the words similar to each word of the query (trigram Jaccard >= ``word_threshold``);
+2. a word -> terms inverted index over each term's ``words_per_term`` rarest words (a prefix
+   filter, as in set-similarity joins: a term similar to the query almost always shares one of
+   its rarest words) turns those words into candidate terms.
+
+Candidates are then scored exactly: Jaccard similarity of the padded character-trigram sets of
+the whole normalised strings (``" " + s + " "``). :meth:`TermIndex.search` returns the best
+matches at or above the threshold. Everything is vectorised with pyarrow and numpy; the build
+sorts only (rarest word, term) pairs and the vocabulary's trigrams.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hilgen_graph.errors import ExpansionError
+from hilgen_graph.graph.normalize import normalize
+from hilgen_graph.graph.records import Term
+
+INDEX_FORMAT = "hilgen-term-index-1"
+DEFAULT_WORDS_PER_TERM = 2
+DEFAULT_WORD_THRESHOLD = 0.4
+# How many candidate terms (best by matched query words) are scored exactly per query.
+DEFAULT_MAX_CANDIDATES = 2000
+
+
+class _Packed:
+    """A read-only table of strings packed into one byte buffer plus int64 offsets."""
+
+    __slots__ = ("data", "offsets")
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray) -> None:
+        self.data = data
+        self.offsets = offsets
+
+    @classmethod
+    def from_arrow(cls, arr: pa.Array | pa.ChunkedArray) -> _Packed:
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
+        arr = arr.cast(pa.large_string())
+        if arr.null_count:
+            arr = pc.fill_null(arr, "")
+        n = len(arr)
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+        data = (
+            np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+        )
+        lo, hi = (int(offsets[0]), int(offsets[-1])) if n else (0, 0)
+        return cls(data[lo:hi].copy(), (offsets - lo).copy())
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        return bytes(self.data[a:b]).decode("utf-8")
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes + self.offsets.nbytes)
+
+
+def _unique_counts(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts (sort-based: ``np.unique`` is far slower here)."""
+    if not len(a):
+        return a, np.empty(0, dtype=np.int64)
+    s = np.sort(a)
+    bounds = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    counts = np.diff(np.r_[bounds, len(s)])
+    return s[bounds], counts
+
+
+def _csr(keys: np.ndarray, values: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``values`` by integer ``keys`` (0..n_keys-1): (pointers, values sorted by key)."""
+    packed = np.sort((keys.astype(np.int64) << 32) | values.astype(np.int64))
+    if len(packed):
+        keep = np.empty(len(packed), dtype=bool)
+        keep[0] = True
+        np.not_equal(packed[1:], packed[:-1], out=keep[1:])
+        packed = packed[keep]
+    counts = np.bincount((packed >> 32).astype(np.int64), minlength=n_keys)
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, (packed & 0xFFFFFFFF).astype(np.int32)
+
+
+def _trigram_codes(packed: _Packed) -> tuple[np.ndarray, np.ndarray]:
+    """Padded byte trigrams of every string: (codes as int64 < 2**24, owning string index)."""
+    n = len(packed)
+    lens = packed.lengths()
+    width = lens + 3  # " " + s + " " + "\0" separator
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(width, out=starts[1:])
+    buf = np.zeros(int(starts[-1]), dtype=np.uint8)
+    if n:
+        owner = np.repeat(np.arange(n, dtype=np.int64), lens)
+        # byte j of string i goes to starts[i] + 1 + (j - offsets[i]), and starts[i] equals
+        # offsets[i] + 3 * i, so to j + 3 * i + 1
+        dest = np.arange(len(packed.data), dtype=np.int64) + 3 * owner + 1
+        buf[dest] = packed.data
+        buf[starts[:-1]] = 32
+        buf[starts[1:] - 2] = 32
+    if len(buf) < 3:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    b0, b1, b2 = buf[:-2].astype(np.int64), buf[1:-1].astype(np.int64), buf[2:].astype(np.int64)
+    valid = (b0 != 0) & (b1 != 0) & (b2 != 0)
+    codes = ((b0 << 16) | (b1 << 8) | b2)[valid]
+    owner_pos = np.repeat(np.arange(n, dtype=np.int64), width)[:-2][valid]
+    return codes, owner_pos
+
+
+def _query_trigrams(s: str) -> set[int]:
+    b = f" {s} ".encode()
+    return {(b[i] << 16) | (b[i + 1] << 8) | b[i + 2] for i in range(len(b) - 2)}
+
+
+def trigram_jaccard(a: str, b: str) -> float:
+    """Jaccard similarity of the padded character-trigram sets of two normalised strings."""
+    ta, tb = _query_trigrams(a), _query_trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    shared = len(ta & tb)
+    return shared / (len(ta) + len(tb) - shared)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One approximate match: the term's normalised text, its concept and the similarity."""
+
+    text: str
+    concept_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    terms: int
+    words: int
+    trigrams: int
+    seconds: float
+    nbytes: int
+
+
+class TermIndex:
+    """Approximate lookup of normalised terms -> concept ids (see the module docstring)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], info: BuildInfo) -> None:
+        self._a = arrays
+        self.info = info
+        self._norms = _Packed(arrays["norm_data"], arrays["norm_offsets"])
+        self._cids = _Packed(arrays["cid_data"], arrays["cid_offsets"])
+        self._words = _Packed(arrays["word_data"], arrays["word_offsets"])
+        self._word_ids: dict[str, int] | None = None
+
+    # --- building ------------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        concept_ids: Sequence[str] | pa.Array | pa.ChunkedArray,
+        normalized: Sequence[str] | pa.Array | pa.ChunkedArray,
+        *,
+        words_per_term: int = DEFAULT_WORDS_PER_TERM,
+    ) -> TermIndex:
+        """Build from two parallel columns: concept id and normalised term text (one row per term;
+        duplicate rows are harmless). Use :func:`hilgen_graph.graph.normalize.normalize` for the
+        texts (stores keep it precomputed)."""
+        if words_per_term < 1:
+            raise ExpansionError(f"words_per_term must be at least 1, got {words_per_term}")
+        started = time.perf_counter()
+        cids = concept_ids if isinstance(concept_ids, pa.Array | pa.ChunkedArray) else pa.array(
+            list(concept_ids), pa.large_string()
+        )
+        norms = normalized if isinstance(normalized, pa.Array | pa.ChunkedArray) else pa.array(
+            list(normalized), pa.large_string()
+        )
+        if len(cids) != len(norms):
+            raise ExpansionError(
+                f"term index: {len(cids)} concept ids but {len(norms)} texts; pass parallel columns"
+            )
+        if isinstance(norms, pa.ChunkedArray):
+            norms = norms.combine_chunks() if norms.num_chunks else pa.array([], pa.large_string())
+        n_terms = len(norms)
+        # words of every term, and the vocabulary
+        split = pc.split_pattern(pc.fill_null(norms, ""), " ")
+        flat = pc.list_flatten(split)
+        parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
+        encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(
+            flat, pa.ChunkedArray
+        ) else pc.dictionary_encode(flat)
+        word_of = np.asarray(encoded.indices, dtype=np.int64)
+        vocab = _Packed.from_arrow(encoded.dictionary)
+        n_words = len(vocab)
+        vocab_lens = vocab.lengths()
+        freq = np.bincount(word_of, minlength=n_words).astype(np.int64)
+        empty = vocab_lens == 0
+        # each term's rarest words: key = frequency, then position (first wins on ties)
+        big = np.int64(1) << 62
+        key = np.where(empty[word_of], big, (freq[word_of] << 20))
+        seg_starts = np.empty(0, dtype=np.int64)
+        if len(parent):
+            seg_starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
+            pos_in_term = np.arange(len(parent), dtype=np.int64) - np.repeat(
+                seg_starts, np.diff(np.r_[seg_starts, len(parent)])
+            )
+            key = key | np.minimum(pos_in_term, (1 << 20) - 1)
+        chosen_word: list[np.ndarray] = []
+        chosen_term: list[np.ndarray] = []
+        work = key.copy()
+        for _ in range(words_per_term if len(parent) else 0):
+            mins = np.minimum.reduceat(work, seg_starts)
+            ok = mins < big
+            seg_pos = seg_starts + (mins & ((1 << 20) - 1))
+            seg_pos = seg_pos[ok]
+            chosen_word.append(word_of[seg_pos])
+            chosen_term.append(parent[seg_pos])
+            work[seg_pos] = big
+        cw = np.concatenate(chosen_word) if chosen_word else np.empty(0, np.int64)
+        ct = np.concatenate(chosen_term) if chosen_term else np.empty(0, np.int64)
+        word_ptr, word_terms = _csr(cw, ct, n_words)
+        # trigrams of the vocabulary
+        codes, owner = _trigram_codes(vocab)
+        packed = np.sort((codes << 32) | owner)
+        if len(packed):
+            keep = np.empty(len(packed), dtype=bool)
+            keep[0] = True
+            np.not_equal(packed[1:], packed[:-1], out=keep[1:])
+            packed = packed[keep]
+        gcodes = packed >> 32
+        gowner = (packed & 0xFFFFFFFF).astype(np.int32)
+        word_ngrams = np.bincount(gowner, minlength=n_words).astype(np.int32)
+        if len(gcodes):
+            bounds = np.flatnonzero(np.r_[True, gcodes[1:] != gcodes[:-1]])
+            distinct = gcodes[bounds].astype(np.int32)
+            gram_ptr = np.r_[bounds, len(gcodes)].astype(np.int64)
+        else:
+            distinct = np.empty(0, np.int32)
+            gram_ptr = np.zeros(1, np.int64)
+        norm_packed = _Packed.from_arrow(norms)
+        cid_packed = _Packed.from_arrow(cids)
+        arrays = {
+            "norm_data": norm_packed.data,
+            "norm_offsets": norm_packed.offsets,
+            "cid_data": cid_packed.data,
+            "cid_offsets": cid_packed.offsets,
+            "word_data": vocab.data,
+            "word_offsets": vocab.offsets,
+            "word_freq": freq,
+            "word_ngrams": word_ngrams,
+            "word_ptr": word_ptr,
+            "word_terms": word_terms,
+            "gram_codes": distinct,
+            "gram_ptr": gram_ptr,
+            "gram_words": gowner,
+        }
+        info = BuildInfo(
+            terms=n_terms,
+            words=n_words,
+            trigrams=int(len(distinct)),
+            seconds=time.perf_counter() - started,
+            nbytes=int(sum(a.nbytes for a in arrays.values())),
+        )
+        return cls(arrays, info)
+
+    @classmethod
+    def from_terms(
+        cls, terms: Iterable[Term], *, words_per_term: int = DEFAULT_WORDS_PER_TERM
+    ) -> TermIndex:
+        """Build from ``Term`` records (a source stream or a store's terms)."""
+        cids: list[str] = []
+        norms: list[str] = []
+        for t in terms:
+            cids.append(t.concept_id)
+            norms.append(t.normalized or normalize(t.text))
+        return cls.build(cids, norms, words_per_term=words_per_term)
+
+    # --- saving --------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the index as one ``.npz`` file (atomic: temp file, then rename)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.name + ".tmp.npz")
+        meta = np.array([INDEX_FORMAT, str(self.info.terms), str(self.info.words)])
+        np.savez(tmp, meta=meta, **self._a)
+        tmp.replace(p)
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> TermIndex:
+        started = time.perf_counter()
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = [str(x) for x in z["meta"]]
+                arrays = {k: z[k] for k in z.files if k != "meta"}
+        except (OSError, KeyError, ValueError) as err:
+            raise ExpansionError(
+                f"cannot read the term index {path}: {err}; delete it to rebuild"
+            ) from err
+        if meta[0] != INDEX_FORMAT:
+            raise ExpansionError(
+                f"term index {path} has format {meta[0]!r}, expected {INDEX_FORMAT!r}; "
+                "delete it to rebuild"
+            )
+        info = BuildInfo(
+            terms=int(meta[1]),
+            words=int(meta[2]),
+            trigrams=len(arrays["gram_codes"]),
+            seconds=time.perf_counter() - started,
+            nbytes=int(sum(a.nbytes for a in arrays.values())),
+        )
+        return cls(arrays, info)
+
+    # --- querying ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._norms)
+
+    def term(self, i: int) -> tuple[str, str]:
+        """(normalised text, concept id) of term row ``i``."""
+        return self._norms[i], self._cids[i]
+
+    def similar_words(self, word: str, threshold: float = DEFAULT_WORD_THRESHOLD) -> np.ndarray:
+        """Vocabulary word ids whose trigram Jaccard with ``word`` is at least ``threshold``."""
+        grams = np.fromiter(_query_trigrams(word), dtype=np.int64)
+        codes = self._a["gram_codes"]
+        pos = np.searchsorted(codes, grams)
+        inside = pos < len(codes)
+        pos, found = pos[inside], grams[inside]
+        pos = pos[codes[pos] == found]
+        if not len(pos):
+            return np.empty(0, np.int64)
+        ptr = self._a["gram_ptr"]
+        postings = np.concatenate([self._a["gram_words"][ptr[p] : ptr[p + 1]] for p in pos])
+        ids, shared = _unique_counts(postings)
+        sizes = self._a["word_ngrams"][ids]
+        jac = shared / (len(grams) + sizes - shared)
+        return ids[jac >= threshold].astype(np.int64)
+
+    def search(
+        self,
+        text: str,
+        *,
+        threshold: float = 0.5,
+        limit: int = 10,
+        word_threshold: float = DEFAULT_WORD_THRESHOLD,
+        max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    ) -> list[Match]:
+        """Terms whose trigram Jaccard with ``normalize(text)`` is at least ``threshold``, best
+        first (ties by text, then concept id), at most ``limit`` (one per (text, concept))."""
+        query = normalize(text)
+        if not query or len(self) == 0:
+            return []
+        words = list(dict.fromkeys(query.split()))
+        ptr, terms = self._a["word_ptr"], self._a["word_terms"]
+        groups: list[np.ndarray] = []
+        for w in words:
+            similar = self.similar_words(w, word_threshold)
+            if len(similar):
+                parts = [terms[ptr[i] : ptr[i + 1]] for i in similar]
+                groups.append(_unique_counts(np.concatenate(parts))[0])
+        if not groups:
+            return []
+        cand, hits = _unique_counts(np.concatenate(groups))
+        if len(cand) > max_candidates:
+            best = np.argsort(-hits, kind="stable")[:max_candidates]
+            cand = cand[best]
+        qgrams = _query_trigrams(query)
+        nq = len(qgrams)
+        scored: dict[tuple[str, str], float] = {}
+        for i in cand.tolist():
+            norm = self._norms[i]
+            tg = _query_trigrams(norm)
+            shared = len(qgrams & tg)
+            score = shared / (nq + len(tg) - shared)
+            if score >= threshold:
+                key = (norm, self._cids[i])
+                if score > scored.get(key, -1.0):
+                    scored[key] = score
+        ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+        return [Match(t, c, s) for (t, c), s in ranked[:limit]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "terms": self.info.terms,
+            "words": self.info.words,
+            "trigrams": self.info.trigrams,
+            "build_seconds": round(self.info.seconds, 3),
+            "megabytes": round(self.info.nbytes / 2**20, 1),
+        }

@@ -1,0 +1,491 @@
+"""Bulk load of a record stream into an embedded store directory.
+
+The path: records -> per-table spools (bounded in-memory chunks, spilled as Parquet files
+hash-partitioned into buckets) -> per-bucket de-duplication with pyarrow -> one Parquet file per
+table -> ``COPY ... FROM``. Memory is bounded by the chunk size and by one bucket at a time, not by
+the size of the input.
+
+Atomicity: the store is built in a hidden sibling directory ``.NAME.loading-PID``; the schema
+marker (``Meta {key: "schema"}``) is written last, the database is closed, and only then is the
+directory renamed into place. A failed or interrupted load leaves the previous store (or nothing)
+at the target path, never a half-written store that reads as complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Final
+
+import ladybug
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hilgen_graph.errors import GraphError
+from hilgen_graph.graph import embedded_queries as Q
+from hilgen_graph.graph.records import (
+    Concept,
+    GraphRecord,
+    GraphStats,
+    HasType,
+    Isa,
+    SemanticType,
+    SourceInfo,
+    Term,
+    Xref,
+)
+from hilgen_graph.graph.store import sample_rank
+
+DB_FILE: Final = "graph.lbug"
+CHUNK_ROWS: Final = 250_000  # rows a spool holds in memory before spilling to Parquet
+N_BUCKETS: Final = 32  # hash partitions per spilled table (power of two)
+SLOT_BITS: Final = 8  # same-type sampling: 2**SLOT_BITS slots per semantic type
+SLOT_SHIFT: Final = 32 - SLOT_BITS
+N_SLOTS: Final = 1 << SLOT_BITS
+_CHECK_EVERY: Final = 65_536  # records between spool-size checks and progress callbacks
+NO_NORM: Final = "\x1f"  # Name key prefix of a term whose normalised form is empty ("!!!")
+
+Progress = Callable[[str, int], None]
+"""Called with (phase, records read so far); phases: "read", "dedup", "copy", "done"."""
+
+
+def slot_key(tui: str, rank: int) -> str:
+    """The TypeSlot key of a concept with sampling rank ``rank`` under semantic type ``tui``."""
+    return f"{tui}:{rank >> SLOT_SHIFT}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What a bulk load did: the final stats, rows read, dropped rows and timings."""
+
+    stats: GraphStats
+    records: int
+    seconds: float
+    dropped: dict[str, int] = field(default_factory=dict)  # table -> rows dropped (dangling ids)
+    path: str = ""
+
+
+# --- spools -------------------------------------------------------------------------------------
+class _Spool:
+    """Rows of one staging table: appended in memory, spilled to bucketed Parquet in chunks."""
+
+    def __init__(
+        self, name: str, schema: pa.Schema, bucket_col: int, root: Path, *, ordered: bool = False
+    ) -> None:
+        self.name = name
+        self.ordered = ordered  # keep a sequence column so "first seen" survives bucketing
+        self.schema = schema
+        self.bucket_col = bucket_col
+        self.root = root
+        self.rows: list[tuple[Any, ...]] = []
+        self.add = self.rows.append
+        self.spills = 0
+        self.seq = 0
+
+    def _table(self, rows: list[tuple[Any, ...]]) -> pa.Table:
+        # One pass per column (zip(*rows) over many rows is far slower).
+        arrays = [
+            pa.array(list(map(itemgetter(i), rows)), type=f.type)
+            for i, f in enumerate(self.schema)
+        ]
+        if not self.ordered:
+            return pa.Table.from_arrays(arrays, schema=self.schema)
+        seq = pa.array(np.arange(self.seq, self.seq + len(rows), dtype=np.int64))
+        self.seq += len(rows)
+        return pa.Table.from_arrays([*arrays, seq], names=[*self.schema.names, "_seq"])
+
+    def _partition(self) -> list[pa.Table]:
+        """The pending rows as one table per bucket (hash of the bucket column)."""
+        rows = self.rows
+        col = self.bucket_col
+        hashes = np.fromiter(map(hash, [r[col] for r in rows]), dtype=np.int64, count=len(rows))
+        buckets = hashes & (N_BUCKETS - 1)
+        table = self._table(rows)
+        rows.clear()
+        order = np.argsort(buckets, kind="stable")
+        table = table.take(pa.array(order))
+        counts = np.bincount(buckets, minlength=N_BUCKETS)
+        parts = []
+        start = 0
+        for n in counts.tolist():
+            parts.append(table.slice(start, n))
+            start += n
+        return parts
+
+    def spill(self) -> None:
+        if not self.rows:
+            return
+        for b, part in enumerate(self._partition()):
+            if part.num_rows:
+                pq.write_table(
+                    part,
+                    self.root / f"{self.name}-b{b:02d}-{self.spills:05d}.parquet",
+                    compression="none",
+                )
+        self.spills += 1
+
+    def buckets(self) -> Iterable[pa.Table]:
+        """Exactly ``N_BUCKETS`` tables (some may be empty); equal bucket keys share a table,
+        and spools bucketed on the same ids put them in the same bucket number."""
+        if self.spills == 0:
+            yield from self._partition()
+            return
+        self.spill()
+        empty = self._table([])
+        for b in range(N_BUCKETS):
+            files = sorted(self.root.glob(f"{self.name}-b{b:02d}-*.parquet"))
+            if not files:
+                yield empty
+                continue
+            table = pa.concat_tables(pq.read_table(f) for f in files)
+            yield table.sort_by("_seq") if self.ordered else table
+            for f in files:
+                f.unlink()
+
+
+_S = pa.string()
+_SCHEMAS: Final[dict[str, tuple[pa.Schema, int]]] = {
+    "concept": (pa.schema([("id", _S), ("name", _S)]), 0),
+    "term": (
+        pa.schema(
+            [
+                ("norm", _S),
+                ("cid", _S),
+                ("text", _S),
+                ("source", _S),
+                ("tty", _S),
+                ("preferred", pa.bool_()),
+            ]
+        ),
+        0,
+    ),
+    "hastype": (pa.schema([("cid", _S), ("tui", _S)]), 0),
+    "isa": (pa.schema([("child", _S), ("parent", _S), ("source", _S)]), 0),
+    "xref": (pa.schema([("key", _S), ("cid", _S), ("db", _S), ("code", _S)]), 0),
+}
+
+
+class _Writer:
+    """Appends de-duplicated tables into one Parquet file per target table."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.rows: dict[str, int] = {}
+
+    def write(self, name: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        writer = self.writers.get(name)
+        if writer is None:
+            writer = pq.ParquetWriter(self.root / f"{name}.parquet", table.schema)
+            self.writers[name] = writer
+        writer.write_table(table)
+        self.rows[name] = self.rows.get(name, 0) + table.num_rows
+
+    def close(self) -> dict[str, Path]:
+        for w in self.writers.values():
+            w.close()
+        return {name: self.root / f"{name}.parquet" for name in self.writers}
+
+
+def _distinct(table: pa.Table, keys: list[str], firsts: list[str], maxes: list[str]) -> pa.Table:
+    """Rows distinct on ``keys``; ``firsts`` keep the first-seen value, ``maxes`` the maximum."""
+    aggs: list[tuple[str, str]] = [(c, "first") for c in firsts] + [(c, "max") for c in maxes]
+    grouped = table.group_by(keys, use_threads=False).aggregate(aggs)
+    rename = {f"{c}_first": c for c in firsts} | {f"{c}_max": c for c in maxes}
+    return grouped.rename_columns([rename.get(n, n) for n in grouped.column_names])
+
+
+# --- reading the stream -------------------------------------------------------------------------
+@dataclass
+class _Collected:
+    semtypes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    tuis_seen: set[str] = field(default_factory=set)
+    records: int = 0
+    self_loops: int = 0
+
+
+def _read_stream(
+    records: Iterable[GraphRecord], spools: dict[str, _Spool], progress: Progress | None
+) -> _Collected:
+    out = _Collected()
+    add_concept = spools["concept"].add
+    add_term = spools["term"].add
+    add_type = spools["hastype"].add
+    add_isa = spools["isa"].add
+    add_xref = spools["xref"].add
+    tuis_seen = out.tuis_seen
+    n = 0
+    for rec in records:
+        n += 1
+        kind = type(rec)
+        if kind is Term:
+            add_term((rec.normalized or NO_NORM + rec.text, rec.concept_id, rec.text,
+                      rec.source, rec.term_type, rec.is_preferred))  # fmt: skip
+        elif kind is Isa:
+            if rec.child == rec.parent:
+                out.self_loops += 1
+            else:
+                add_isa((rec.child, rec.parent, rec.source))
+        elif kind is Concept:
+            if not rec.id:
+                raise GraphError(
+                    f"record {n}: a Concept with an empty id ({rec!r})",
+                    fix="fix the knowledge source so every concept has an id",
+                )
+            add_concept((rec.id, rec.preferred_name))
+            for tui in rec.semantic_types:
+                add_type((rec.id, tui))
+                tuis_seen.add(tui)
+        elif kind is HasType:
+            add_type((rec.concept_id, rec.tui))
+            tuis_seen.add(rec.tui)
+        elif kind is SemanticType:
+            out.semtypes.setdefault(rec.tui, (rec.name, rec.group))
+        elif kind is Xref:
+            add_xref((f"{rec.db}:{rec.code}", rec.concept_id, rec.db, rec.code))
+        elif kind is SourceInfo:
+            out.sources[rec.name] = rec.version
+        else:
+            raise GraphError(
+                f"record {n}: {type(rec).__name__} is not a graph record",
+                fix="stream Concept, Term, SemanticType, HasType, Isa, Xref or SourceInfo records",
+            )
+        if n % _CHECK_EVERY == 0:
+            for spool in spools.values():
+                if len(spool.rows) >= CHUNK_ROWS:
+                    spool.spill()
+            if progress is not None:
+                progress("read", n)
+    out.records = n
+    return out
+
+
+def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> dict[str, Path]:
+    """De-duplicate every spool bucket by bucket and write one Parquet file per store table."""
+    w = _Writer(out_dir)
+    slots: set[str] = set()
+    type_counts: dict[str, int] = {}
+    for t, h in zip(spools["concept"].buckets(), spools["hastype"].buckets(), strict=True):
+        # Both spools are bucketed by concept id, so a concept's types are in its bucket.
+        h = _distinct(h, ["cid", "tui"], [], []).select(["cid", "tui"])
+        w.write("HAS_TYPE", h)
+        cids = h.column("cid").to_pylist()
+        tuis_col = h.column("tui").to_pylist()
+        keys = [slot_key(tui, sample_rank(cid)) for cid, tui in zip(cids, tuis_col, strict=True)]
+        slots.update(keys)
+        w.write("IN_SLOT", pa.table({"cid": h.column("cid"), "slot": pa.array(keys, _S)}))
+        by_concept: dict[str, list[str]] = {}
+        for cid, tui in zip(cids, tuis_col, strict=True):
+            by_concept.setdefault(cid, []).append(tui)
+            type_counts[tui] = type_counts.get(tui, 0) + 1
+        t = _distinct(t, ["id"], ["name"], [])
+        ids = t.column("id").to_pylist()
+        rk = pa.array([sample_rank(i) for i in ids], type=pa.int64())
+        tuis = pa.array([",".join(sorted(by_concept.get(i, ()))) for i in ids], type=_S)
+        w.write(
+            "Concept",
+            pa.table({"id": t.column("id"), "name": t.column("name"), "rk": rk, "tuis": tuis}),
+        )
+    for t in spools["term"].buckets():
+        w.write("Name", _distinct(t, ["norm"], [], []).select(["norm"]))
+        terms = _distinct(t, ["cid", "norm", "text", "source", "tty"], [], ["preferred"])
+        w.write("HAS_TERM", terms.select(["cid", "norm", "text", "source", "tty", "preferred"]))
+    for t in spools["isa"].buckets():
+        w.write("ISA", _distinct(t, ["child", "parent", "source"], [], []).select(
+            ["child", "parent", "source"]))  # fmt: skip
+    for t in spools["xref"].buckets():
+        w.write("Code", _distinct(t, ["key"], ["db", "code"], []).select(["key", "db", "code"]))
+        w.write("XREF", _distinct(t, ["cid", "key"], [], []).select(["cid", "key"]))
+    all_tuis = sorted(set(collected.semtypes) | collected.tuis_seen)
+    w.write(
+        "SemanticType",
+        pa.table(
+            {
+                "tui": pa.array(all_tuis, _S),
+                "name": pa.array([collected.semtypes.get(t, ("", ""))[0] for t in all_tuis], _S),
+                "grp": pa.array([collected.semtypes.get(t, ("", ""))[1] for t in all_tuis], _S),
+                "n": pa.array([type_counts.get(t, 0) for t in all_tuis], pa.int64()),
+            }
+        ),
+    )
+    w.write("TypeSlot", pa.table({"key": pa.array(sorted(slots), _S)}))
+    return w.close()
+
+
+# Node tables first (relationship COPY needs its end points), then relationships.
+_COPY_ORDER: Final = [
+    "Concept",
+    "SemanticType",
+    "TypeSlot",
+    "Name",
+    "Code",
+    "HAS_TERM",
+    "HAS_TYPE",
+    "IN_SLOT",
+    "ISA",
+    "XREF",
+]
+
+
+def _copy_warnings(result: Any) -> int:
+    """Rows COPY skipped (IGNORE_ERRORS): parsed from its summary message."""
+    results = result if isinstance(result, list) else [result]
+    dropped = 0
+    for r in results:
+        for row in r.get_all():
+            text = str(row[0])
+            if "warnings encountered" in text:
+                head = text.split(" warnings encountered")[0].split()
+                if head and head[-1].isdigit():
+                    dropped += int(head[-1])
+    return dropped
+
+
+def _scalar(conn: ladybug.Connection, query: str, params: dict[str, Any] | None = None) -> Any:
+    result = conn.execute(query, params or {})
+    assert not isinstance(result, list)
+    rows = result.get_all()
+    return rows[0][0] if rows else None
+
+
+def read_stats(conn: ladybug.Connection) -> GraphStats:
+    """The stats of an open store."""
+    sources_result = conn.execute(Q.SOURCES)
+    assert not isinstance(sources_result, list)
+    return GraphStats(
+        concepts=int(_scalar(conn, Q.COUNT_CONCEPTS) or 0),
+        terms=int(_scalar(conn, Q.COUNT_TERMS) or 0),
+        isa=int(_scalar(conn, Q.COUNT_ISA) or 0),
+        semantic_types=int(_scalar(conn, Q.COUNT_SEMANTIC_TYPES) or 0),
+        sources={str(n): str(v) for n, v in sources_result.get_all()},
+    )
+
+
+# --- the target directory -----------------------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale_builds(target: Path) -> None:
+    """Remove ``.NAME.loading-PID`` folders left by loads whose process is gone."""
+    for leftover in target.parent.glob(f".{target.name}.loading-*"):
+        suffix = leftover.name.rsplit("-", 1)[-1]
+        if suffix.isdigit() and not _pid_alive(int(suffix)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _check_target(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise GraphError(
+            "the store path exists and is not a directory",
+            path=str(target),
+            fix="pass a directory path for --store (it is created if missing)",
+        )
+    if target.is_dir() and any(target.iterdir()) and not (target / DB_FILE).exists():
+        raise GraphError(
+            "the folder exists, is not empty and is not a hilgen graph store; refusing to "
+            "replace it",
+            path=str(target),
+            fix="pass an empty or new folder for --store",
+        )
+
+
+def _swap_into_place(build: Path, target: Path) -> None:
+    old: Path | None = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old)
+        target.rename(old)
+    build.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_store(
+    records: Iterable[GraphRecord],
+    target: str | Path,
+    *,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Bulk-load ``records`` into a new embedded store at ``target`` (replacing any old store).
+
+    Raises :class:`GraphError` for a target that is not a store folder, or a bad record.
+    """
+    started = time.perf_counter()
+    target = Path(target).expanduser().absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _check_target(target)
+    _clean_stale_builds(target)
+    build = target.parent / f".{target.name}.loading-{os.getpid()}"
+    if build.exists():
+        shutil.rmtree(build)
+    staging = build / "staging"
+    staging.mkdir(parents=True)
+    try:
+        spools = {
+            name: _Spool(name, schema, col, staging, ordered=name == "concept")
+            for name, (schema, col) in _SCHEMAS.items()
+        }
+        collected = _read_stream(records, spools, progress)
+        if progress is not None:
+            progress("dedup", collected.records)
+        final = staging / "final"
+        final.mkdir()
+        files = _stage(spools, collected, final)
+        if progress is not None:
+            progress("copy", collected.records)
+        db = ladybug.Database(str(build / DB_FILE))
+        try:
+            conn = ladybug.Connection(db)
+            for ddl in [*Q.NODE_TABLES.values(), *Q.REL_TABLES.values()]:
+                conn.execute(ddl)
+            dropped: dict[str, int] = {}
+            for table in _COPY_ORDER:
+                if table in files:
+                    ignore = table in Q.REL_TABLES
+                    result = conn.execute(Q.copy_from(table, str(files[table]), ignore_errors=ignore))
+                    if ignore:
+                        skipped = _copy_warnings(result)
+                        if skipped:
+                            dropped[table] = skipped
+            if collected.self_loops:
+                dropped["ISA (self loops)"] = collected.self_loops
+            for name, version in sorted(collected.sources.items()):
+                conn.execute(Q.SOURCE_PUT, {"name": name, "version": version})
+            stats = read_stats(conn)
+            conn.execute(Q.META_PUT, {"key": "loaded_at", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            # The marker goes in last: a store without it never reads as complete.
+            conn.execute(Q.META_PUT, {"key": "schema", "value": Q.SCHEMA_VERSION})
+            conn.close()
+        finally:
+            db.close()
+        shutil.rmtree(staging)
+        _swap_into_place(build, target)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    if progress is not None:
+        progress("done", collected.records)
+    return LoadReport(
+        stats=stats,
+        records=collected.records,
+        seconds=time.perf_counter() - started,
+        dropped=dropped,
+        path=str(target),
+    )

@@ -1,0 +1,183 @@
+"""The generation pipeline with a fake grounded model: files, provenance, resume and cache."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from hilgen_graph.agents.cache import LangChainDiskCache
+from hilgen_graph.agents.fakes import LatencyChatModel, openai_error, tool_call_reply
+from hilgen_graph.agents.funnel import Rejection
+from hilgen_graph.agents.generate import GenerateConfig, find_heldout, generate_llm
+from hilgen_graph.agents.report import check_file
+from hilgen_graph.agents.schemas import GeneratedBatch, GeneratedSentence, Mention
+from hilgen_graph.errors import ConfigError, GenerationError
+from hilgen_graph.graph.embedded import EmbeddedStore
+from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.settings import data_dir
+from hilgen_graph.synthetic import read_synthetic
+from tests.prompts.llmgen_fixtures import free_store_path, ncbi_train_path
+
+SEED_RE = re.compile(r"^Seed sentence: (.*)$", re.M)
+TARGET_RE = re.compile(r'The seed mention "(.*?)" \((\w+)\)')
+ENTITY_RE = re.compile(r'^- "(.*?)" \((\w+)\)$', re.M)
+CONCEPT_RE = re.compile(r'^- "(.*?)" \|', re.M)
+N_RE = re.compile(r"Write (\d+) new sentences")
+
+
+def grounded_reply(prompt: str, _n: int) -> AIMessage:
+    """A fake grounded LLM: puts each listed concept in place of the seed mention."""
+    seed = SEED_RE.search(prompt)
+    target = TARGET_RE.search(prompt)
+    n = N_RE.search(prompt)
+    assert seed and target and n, prompt
+    others = [(t, lab) for t, lab in ENTITY_RE.findall(prompt) if t != target.group(1)]
+    concepts = CONCEPT_RE.findall(prompt)
+    sentences = []
+    for i in range(int(n.group(1))):
+        name = concepts[i % len(concepts)]
+        text = seed.group(1).replace(target.group(1), name, 1)
+        mentions = [Mention(text=name, label=target.group(2))]
+        mentions += [Mention(text=t, label=lab) for t, lab in others if t in text]
+        sentences.append(GeneratedSentence(text=text, entities=mentions))
+    return tool_call_reply(GeneratedBatch, GeneratedBatch(sentences=sentences))
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[GraphStore]:
+    s = EmbeddedStore(free_store_path())
+    yield s
+    s.close()
+
+
+def config(out: Path, **kw: object) -> GenerateConfig:
+    base: dict[str, object] = dict(
+        corpus=ncbi_train_path(),
+        out=out,
+        prompts=("grounded-parents-children", "grounded-siblings"),
+        k=5,
+        seed=1,
+        per_seed=2,
+        model="fake-grounded",
+        max_seeds=4,
+        cache=False,
+        concurrency=2,
+    )
+    base.update(kw)
+    return GenerateConfig(**base)  # type: ignore[arg-type]
+
+
+def test_generate_writes_records_rejections_and_meta(store: GraphStore, tmp_path: Path) -> None:
+    out = tmp_path / "synth.jsonl"
+    model = LatencyChatModel(latency=0.0, reply=grounded_reply)
+    seen: list[tuple[int, int]] = []
+    summary = generate_llm(
+        config(out), store, model=model, progress=lambda d, t: seen.append((d, t))
+    )
+    assert summary.seeds == 4
+    assert summary.requests + sum(summary.skipped.values()) == 4 * 2
+    assert model.calls == summary.requests == summary.calls
+    assert summary.candidates == 2 * summary.requests
+    assert summary.accepted + sum(summary.rejected.values()) == summary.candidates
+    assert summary.accepted > 0
+    assert seen[-1] == (summary.requests, summary.requests)
+    records = list(read_synthetic(out))
+    assert len(records) == summary.accepted
+    for rec in records:
+        assert rec.provenance.arm == "llm" and rec.provenance.llm is not None
+        assert rec.provenance.llm.prompt_name in ("grounded-parents-children", "grounded-siblings")
+        assert rec.provenance.llm.model == "fake-grounded"
+        assert rec.provenance.related_concept_id in rec.provenance.llm.intended_concept_ids
+        assert rec.provenance.layer in ("parents", "children", "siblings")
+        assert len(rec.tokens) == len(rec.tags)
+    rejections = [
+        Rejection.model_validate_json(line)
+        for line in summary.rejected_out.read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(rejections) == sum(summary.rejected.values())
+    assert all(r.raw_output for r in rejections)
+    meta = json.loads(summary.meta_out.read_text(encoding="utf-8"))
+    assert meta["accepted"] == summary.accepted
+    assert any("NCBIdevelopset" in p for p in meta["heldout_paths"])
+    report = check_file(out, store)
+    assert report.total == summary.candidates and report.accepted == summary.accepted
+
+
+def test_killed_run_resumes_without_duplicates_or_loss(store: GraphStore, tmp_path: Path) -> None:
+    out = tmp_path / "resume.jsonl"
+
+    def dies_after_three(prompt: str, n: int) -> AIMessage:
+        if n > 3:
+            raise openai_error("auth")
+        return grounded_reply(prompt, n)
+
+    first = LatencyChatModel(latency=0.0, reply=dies_after_three)
+    with pytest.raises(GenerationError, match="rerun the same command"):
+        generate_llm(config(out, concurrency=1), store, model=first)
+    partial = list(read_synthetic(out))
+    again = LatencyChatModel(latency=0.0, reply=grounded_reply)
+    summary = generate_llm(config(out, concurrency=1), store, model=again)
+    assert summary.resumed == 3
+    assert again.calls == summary.requests - 3
+    records = list(read_synthetic(out))
+    assert len({r.id for r in records}) == len(records) == summary.accepted
+    assert {r.id for r in partial} <= {r.id for r in records}
+    fresh = generate_llm(
+        config(tmp_path / "fresh.jsonl", concurrency=1),
+        store,
+        model=LatencyChatModel(latency=0.0, reply=grounded_reply),
+    )
+    assert [r.text for r in read_synthetic(tmp_path / "fresh.jsonl")] == [r.text for r in records]
+    assert fresh.accepted == summary.accepted
+
+
+def test_changed_settings_do_not_resume_into_an_old_run(store: GraphStore, tmp_path: Path) -> None:
+    out = tmp_path / "a.jsonl"
+    generate_llm(
+        config(out, max_seeds=1), store, model=LatencyChatModel(latency=0, reply=grounded_reply)
+    )
+    with pytest.raises(ConfigError, match="different settings"):
+        generate_llm(
+            config(out, max_seeds=1, per_seed=3),
+            store,
+            model=LatencyChatModel(latency=0, reply=grounded_reply),
+        )
+
+
+def test_cached_replies_cost_no_calls(store: GraphStore, tmp_path: Path) -> None:
+    cache = LangChainDiskCache(tmp_path / "cache")
+    m1 = LatencyChatModel(latency=0.0, reply=grounded_reply, cache=cache)
+    s1 = generate_llm(config(tmp_path / "one.jsonl"), store, model=m1)
+    m2 = LatencyChatModel(latency=0.0, reply=grounded_reply, cache=cache)
+    s2 = generate_llm(config(tmp_path / "two.jsonl"), store, model=m2)
+    assert m1.calls == s1.requests and m2.calls == 0
+    assert s2.accepted == s1.accepted
+
+
+def test_heldout_files_are_found_beside_the_corpus() -> None:
+    found = {p.name for p in find_heldout(ncbi_train_path())}
+    assert found == {"NCBIdevelopset_corpus.txt", "NCBItestset_corpus.txt"}
+    conll = {p.name for p in find_heldout(data_dir() / "ner/ncbi_disease/conll/train.tsv")}
+    assert conll == {"devel.tsv", "test.tsv"}
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"prompts": ("grounded-siblings",), "agent": True}, "--agent needs agent templates"),
+        ({"prompts": ("paper-annotate",)}, "cannot generate as a chain"),
+        ({"prompts": ("agent",)}, "cannot generate as a chain"),
+        ({"per_seed": 0}, "per-seed"),
+        ({"prompts": ("nope",)}, "no prompt template"),
+    ],
+)
+def test_impossible_settings_are_refused(
+    store: GraphStore, tmp_path: Path, kw: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        generate_llm(config(tmp_path / "x.jsonl", **kw), store, model=LatencyChatModel())

@@ -1,0 +1,196 @@
+"""`hilgen graph`: load, stats, related, explore on real stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from hilgen_graph.cli import app
+from hilgen_graph.errors import ConfigError, GraphError
+from hilgen_graph.graph.embedded import EmbeddedStore
+from tests.graph.fixture_graph import CONCEPTS, SOURCES, fixture_records
+from tests.graph.free_store import session_free_store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli-graph") / "kg"
+    writer = EmbeddedStore(path, read_only=False)
+    writer.load(fixture_records())
+    writer.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def free_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_free_store(tmp_path_factory)
+
+
+def invoke_json(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    parsed: dict[str, object] = json.loads(result.stdout)
+    return parsed
+
+
+def test_stats_json(fixture_store: Path) -> None:
+    stats = invoke_json("graph", "stats", "--store", str(fixture_store), "--json")
+    assert stats == {
+        "concepts": len(CONCEPTS),
+        "terms": 21,
+        "isa": 12,
+        "semantic_types": 4,
+        "sources": SOURCES,
+    }
+
+
+def test_stats_table(fixture_store: Path) -> None:
+    result = runner.invoke(app, ["graph", "stats", "--store", str(fixture_store)])
+    assert result.exit_code == 0
+    assert "concepts" in result.output and "SNOMEDCT_US" in result.output
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("parents", ["C002"]),
+        ("children", ["C004", "C005", "C006"]),
+        ("siblings", ["C005", "C007", "C009"]),
+    ],
+)
+def test_related_concept_layers(fixture_store: Path, layer: str, expected: list[str]) -> None:
+    out = invoke_json("graph", "related", "C003", "--layer", layer, "--store", str(fixture_store),
+                      "--json")  # fmt: skip
+    assert out["layer"] == layer
+    assert out["concept"] == {"id": "C003", "name": "Hypertension", "semantic_types": ["T047"]}
+    related = out["related"]
+    assert isinstance(related, list)
+    assert [r["id"] for r in related] == expected
+
+
+def test_related_keeps_tricky_names(fixture_store: Path) -> None:
+    out = invoke_json("graph", "related", "C003", "--layer", "children", "--store",
+                      str(fixture_store), "--json", "--limit", "3")  # fmt: skip
+    related = out["related"]
+    assert isinstance(related, list)
+    assert related[2] == {
+        "id": "C006",
+        "name": 'O\'Brien "quoted" syndrome',
+        "semantic_types": ["T047", "T191"],
+    }
+
+
+def test_related_synonyms_and_semantic_type(fixture_store: Path) -> None:
+    syn = invoke_json("graph", "related", "C003", "--layer", "synonyms", "--store",
+                      str(fixture_store), "--json")  # fmt: skip
+    texts = [t["text"] for t in syn["related"]]  # type: ignore[union-attr,index]
+    assert texts[0] == "Hypertension" and "HTN" in texts
+    same = invoke_json("graph", "related", "C003", "--layer", "semantic_type", "--store",
+                       str(fixture_store), "--json", "--limit", "4", "--seed", "3")  # fmt: skip
+    store = EmbeddedStore(fixture_store)
+    try:
+        expected = [c.id for c in store.same_semantic_type("C003", 4, seed=3)]
+    finally:
+        store.close()
+    assert [c["id"] for c in same["related"]] == expected  # type: ignore[union-attr,index]
+    assert len(expected) == 4
+
+
+def test_related_table_output(fixture_store: Path) -> None:
+    result = runner.invoke(
+        app, ["graph", "related", "C011", "--layer", "parents", "--store", str(fixture_store)]
+    )
+    assert result.exit_code == 0
+    assert "RETURN 1; DROP DATABASE neo4j //" in result.output
+
+
+def test_related_rejects_unknown_layer_and_concept(fixture_store: Path) -> None:
+    bad = runner.invoke(app, ["graph", "related", "C003", "--layer", "cousins", "--store",
+                              str(fixture_store)])  # fmt: skip
+    assert isinstance(bad.exception, ConfigError) and "synonyms" in str(bad.exception)
+    missing = runner.invoke(app, ["graph", "related", "C999", "--layer", "parents", "--store",
+                                  str(fixture_store)])  # fmt: skip
+    assert isinstance(missing.exception, ConfigError) and "C999" in str(missing.exception)
+
+
+def test_explore_tree_by_name(fixture_store: Path) -> None:
+    result = runner.invoke(app, ["graph", "explore", "Hypertension", "--depth", "2", "--store",
+                                 str(fixture_store)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for text in ("C003", "Vascular Diseases", "Disease", "Hypertension, Malignant", "O'Brien"):
+        assert text in out
+    assert "8 concepts" in out
+
+
+@pytest.mark.parametrize("suffix", [".png", ".html", ".graphml"])
+def test_explore_draws(fixture_store: Path, tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"hyp{suffix}"
+    result = runner.invoke(app, ["graph", "explore", "C003", "--depth", "2", "--store",
+                                 str(fixture_store), "--out", str(target)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    if suffix == ".png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000
+    elif suffix == ".html":
+        text = data.decode()
+        assert "<svg" in text and "O&#x27;Brien &quot;quoted&quot; syndrome" in text
+    else:
+        g = nx.read_graphml(target)
+        assert sorted(g.nodes) == ["C001", "C002", "C003", "C004", "C005", "C006", "C007", "C009"]
+        assert g.nodes["C007"]["name"] == "back\\slash disease \\n"
+        assert g.edges["C003", "C002"]["source"] == "MSH,SNOMEDCT_US"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp files left
+
+
+def test_explore_unknown_format(fixture_store: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["graph", "explore", "C003", "--store", str(fixture_store),
+                                 "--out", str(tmp_path / "x.svgz")])  # fmt: skip
+    assert isinstance(result.exception, GraphError) and ".graphml" in str(result.exception)
+
+
+def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
+    hilgen = Path(sys.executable).parent / "hilgen"
+    proc = subprocess.run(
+        [str(hilgen), "graph", "stats", "--store", str(tmp_path / "nothing"), "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "graph.lbug is missing" in proc.stderr and "hilgen graph load" in proc.stderr
+
+
+def test_neo4j_backend_needs_an_address(fixture_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    result = runner.invoke(app, ["graph", "stats", "--backend", "neo4j", "--json"])
+    assert isinstance(result.exception, ConfigError) and "NEO4J_URI" in str(result.exception)
+
+
+# --- the free preset (needs the sources package) ------------------------------------------------
+def test_must_show_hypertension_parents_and_children(free_store: Path) -> None:
+    parents = invoke_json("graph", "related", "D006973", "--layer", "parents", "--store",
+                          str(free_store), "--json")  # fmt: skip
+    ids = {p["id"]: p["name"] for p in parents["related"]}  # type: ignore[union-attr,index]
+    assert ids.get("D014652") == "Vascular Diseases"
+    children = invoke_json("graph", "related", "D006973", "--layer", "children", "--store",
+                           str(free_store), "--json")  # fmt: skip
+    names = {c["name"] for c in children["related"]}  # type: ignore[union-attr,index]
+    assert "Hypertension, Malignant" in names
+
+
+def test_free_stats(free_store: Path) -> None:
+    stats = invoke_json("graph", "stats", "--store", str(free_store), "--json")
+    assert set(stats) == {"concepts", "terms", "isa", "semantic_types", "sources"}
+    assert int(stats["concepts"]) > 25_000  # type: ignore[call-overload]
+    assert "MSH" in stats["sources"]  # type: ignore[operator]

@@ -1,0 +1,91 @@
+"""Bad configs stop before any training, with a message listing what is available."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hilgen_graph.errors import ConfigError
+from hilgen_graph.evaluation.config import EvalConfig, load_config, parse_variant
+from hilgen_graph.evaluation.runner import check_config
+from hilgen_graph.settings import checkout_root
+
+LAYERS = ["synonyms", "semantic_type", "parents", "children", "siblings"]
+
+
+def _cfg(tmp_path: Path, body: str) -> EvalConfig:
+    p = tmp_path / "c.yaml"
+    p.write_text(body, encoding="utf-8")
+    return load_config(p)
+
+
+def test_shipped_configs_load() -> None:
+    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper"):
+        cfg = load_config(checkout_root() / "configs" / f"{name}.yaml")
+        assert cfg.variants[0] == "baseline"
+        for v in cfg.variants:
+            parse_variant(v, LAYERS)
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("baseline", ("none", "")),
+        ("kg:parents", ("kg", "parents")),
+        ("kg:all", ("kg", "all")),
+        ("llm:related", ("llm", "related")),
+        ("kg+llm", ("kg+llm", "all")),
+    ],
+)
+def test_parse_variant(variant: str, expected: tuple[str, str]) -> None:
+    assert parse_variant(variant, LAYERS) == expected
+
+
+def test_unknown_variant_lists_the_allowed_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown variant 'kg:cousins'.*kg:siblings.*kg\+llm"):
+        parse_variant("kg:cousins", LAYERS)
+
+
+def test_unknown_field_names_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="epoch"):
+        _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nepoch: 3\n")
+
+
+def test_missing_dataset_lists_available(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path, "datasets: [ncbi_disease, no_such_corpus]\nseeds: [1]\n")
+    with pytest.raises(ConfigError, match=r"no_such_corpus.*available: .*bc5cdr.*ncbi_disease"):
+        check_config(cfg)
+
+
+def test_unknown_encoder(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nencoder: bert-huge-9000\n")
+    with pytest.raises(ConfigError, match="unknown encoder 'bert-huge-9000'; available: minilm"):
+        check_config(cfg)
+
+
+def test_llm_variant_without_data(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nvariants: [baseline, llm:all]\n")
+    with pytest.raises(ConfigError, match="needs LLM-arm data"):
+        check_config(cfg)
+
+
+def test_label_set_mismatch(tmp_path: Path, tiny_ncbi: dict[str, Path]) -> None:
+    test = tmp_path / "test.tsv"
+    test.write_text("Aspirin\tB-Chemical\ncauses\tO\nulcers\tB-Disease\n\n", encoding="utf-8")
+    body = (
+        "datasets:\n  - name: mine\n"
+        f"    train: {tiny_ncbi['train']}\n    dev: {tiny_ncbi['dev']}\n    test: {test}\n"
+        "seeds: [1]\n"
+    )
+    with pytest.raises(ConfigError, match=r"test labels \['Chemical', 'Disease'\] differ"):
+        check_config(_cfg(tmp_path, body))
+
+
+def test_fingerprint_ignores_grid_extent(tmp_path: Path) -> None:
+    a = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\n")
+    b = _cfg(tmp_path, "datasets: [ncbi_disease, bc5cdr]\nseeds: [1, 2]\nvariants: [kg:all]\n")
+    c = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {lr: 0.001}\n")
+    assert a.fingerprint("ncbi_disease") == b.fingerprint("ncbi_disease")
+    assert a.fingerprint("ncbi_disease") != c.fingerprint("ncbi_disease")
+    assert b.variants == ["baseline", "kg:all"]  # the baseline is always run
