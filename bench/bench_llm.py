@@ -6,6 +6,8 @@
 - Cache replay: the same calls answered from the on-disk ``LangChainDiskCache`` by a new model
   object (as in a rerun); replay calls/s and the ratio against the uncached calls at
   concurrency 1. Plus raw ``ReplyCache`` put/get rates.
+- Real server (full run only): decode tokens/s of the local llama.cpp server for the installed
+  default models (streamed; see ``hilgen llm speed``). Not a fake: it varies with CPU load.
 """
 
 from __future__ import annotations
@@ -71,6 +73,27 @@ def _cache_replay(latency: float, calls: int, root: Path) -> dict[str, float]:
     }
 
 
+def _real_server(names: tuple[str, ...], max_tokens: int) -> dict[str, Any]:
+    """Decode tokens/s of the real llama.cpp server per installed model (skipped if absent)."""
+    from hilgen_graph.agents.model_files import find_model
+    from hilgen_graph.agents.server import measure_speed, running_server
+
+    out: dict[str, Any] = {}
+    for name in names:
+        if find_model(name) is None:
+            out[name] = "skipped: not installed (hilgen llm install --model " + name + ")"
+            continue
+        with running_server(name) as info:
+            r = measure_speed(info.base_url, max_tokens=max_tokens)
+        out[name] = {
+            "completion_tokens": r.completion_tokens,
+            "decode_tokens_per_s": round(r.tokens_per_second, 1),
+            "first_token_s": round(r.first_token_seconds, 3),
+            "seconds": round(r.seconds, 2),
+        }
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     latency = 0.05
     calls = 48 if quick else 160
@@ -86,6 +109,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         results["concurrency"][str(c)] = r
     with tempfile.TemporaryDirectory(prefix="hilgen-bench-llm-") as tmp:
         results["cache"] = _cache_replay(latency, 40 if quick else 100, Path(tmp))
+    if not quick:  # llama.cpp slows 5-40x when other processes use the CPU: read with care
+        results["real_server"] = _real_server(("smollm2-135m", "qwen2.5-coder-0.5b"), 128)
     return results
 
 

@@ -8,6 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from langchain_core.messages import AIMessage
+from tests.prompts.llmgen_fixtures import (
+    HEMOCHROMATOSIS_SEED,
+    NCBI_LABELS,
+    free_store_path,
+    ncbi_sentence,
+)
 
 from hilgen_graph.agents.agent import build_agent
 from hilgen_graph.agents.chains import ChainSettings
@@ -24,12 +30,6 @@ from hilgen_graph.errors import ConfigError
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
-from tests.prompts.llmgen_fixtures import (
-    HEMOCHROMATOSIS_SEED,
-    NCBI_LABELS,
-    free_store_path,
-    ncbi_sentence,
-)
 
 AGENT = load_template("agent")
 SETTINGS = ChainSettings("fake-model", 0.7)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.prompts.llmgen_fixtures import ncbi_sentences
 
 from hilgen_graph.agents.alignment import align, spans_from_tags
 from hilgen_graph.agents.schemas import Mention
 from hilgen_graph.corpus.tokenize import tokenize
-from tests.prompts.llmgen_fixtures import ncbi_sentences
 
 
 def M(text: str, label: str = "Disease") -> Mention:

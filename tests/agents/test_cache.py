@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from langchain_core.messages import HumanMessage
-from tests.support.openai_stub import OpenAIStub, completion
+from tests.support.openai_stub import OpenAIStub, completion, running_stub
 
 from hilgen_graph.agents.cache import (
     CACHE_HIT_FLAG,
@@ -87,3 +87,22 @@ def test_langchain_cache_on_real_chat_model(tmp_path: Path, openai_stub: OpenAIS
     chat(1, temperature=0.2).invoke("hi")  # another temperature
     chat(1).invoke("hi there")  # another prompt
     assert len(openai_stub.requests) == 4 and len(lc_cache.store) == 4
+
+
+def test_rerun_on_a_new_local_port_replays(tmp_path: Path) -> None:
+    """`hilgen llm serve` picks a new port each time; a rerun must still hit the cache."""
+    lc_cache = LangChainDiskCache(tmp_path)
+    with running_stub() as first:
+        first.default = (200, completion("from the first server"))
+        chat = make_chat_model(LLMSettings(base_url=first.base_url, seed=3), cache=lc_cache)
+        assert chat.invoke("hi").content == "from the first server"
+    with running_stub() as second:  # another port, another timeout: same reply
+        second.default = (200, completion("from the second server"))
+        settings = LLMSettings(base_url=second.base_url, seed=3, timeout=30)
+        assert make_chat_model(settings, cache=lc_cache).invoke("hi").content == (
+            "from the first server"
+        )
+        assert second.requests == []
+        other_model = LLMSettings(base_url=second.base_url, seed=3, model="smollm2-135m")
+        make_chat_model(other_model, cache=lc_cache).invoke("hi")
+        assert len(second.requests) == 1  # the model name still separates entries

@@ -7,6 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from tests.prompts.llmgen_fixtures import (
+    HEMOCHROMATOSIS_SEED,
+    NCBI_LABELS,
+    free_store_path,
+    ncbi_sentence,
+)
 
 from hilgen_graph.agents.chains import ChainSettings, build_chain
 from hilgen_graph.agents.fakes import (
@@ -30,12 +36,6 @@ from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
-from tests.prompts.llmgen_fixtures import (
-    HEMOCHROMATOSIS_SEED,
-    NCBI_LABELS,
-    free_store_path,
-    ncbi_sentence,
-)
 
 SETTINGS = ChainSettings("fake-model", 0.7, max_repairs=1)
 GROUNDED = load_template("grounded-parents-children")

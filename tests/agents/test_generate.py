@@ -3,49 +3,30 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage
+from tests.prompts.llmgen_fixtures import fake_arguments, free_store_path, ncbi_train_path
 
 from hilgen_graph.agents.cache import LangChainDiskCache
 from hilgen_graph.agents.fakes import LatencyChatModel, openai_error, tool_call_reply
 from hilgen_graph.agents.funnel import Rejection
 from hilgen_graph.agents.generate import GenerateConfig, find_heldout, generate_llm
 from hilgen_graph.agents.report import check_file
-from hilgen_graph.agents.schemas import GeneratedBatch, GeneratedSentence, Mention
+from hilgen_graph.agents.schemas import GeneratedBatch
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.settings import data_dir
 from hilgen_graph.synthetic import read_synthetic
-from tests.prompts.llmgen_fixtures import free_store_path, ncbi_train_path
-
-SEED_RE = re.compile(r"^Seed sentence: (.*)$", re.M)
-TARGET_RE = re.compile(r'The seed mention "(.*?)" \((\w+)\)')
-ENTITY_RE = re.compile(r'^- "(.*?)" \((\w+)\)$', re.M)
-CONCEPT_RE = re.compile(r'^- "(.*?)" \|', re.M)
-N_RE = re.compile(r"Write (\d+) new sentences")
 
 
 def grounded_reply(prompt: str, _n: int) -> AIMessage:
     """A fake grounded LLM: puts each listed concept in place of the seed mention."""
-    seed = SEED_RE.search(prompt)
-    target = TARGET_RE.search(prompt)
-    n = N_RE.search(prompt)
-    assert seed and target and n, prompt
-    others = [(t, lab) for t, lab in ENTITY_RE.findall(prompt) if t != target.group(1)]
-    concepts = CONCEPT_RE.findall(prompt)
-    sentences = []
-    for i in range(int(n.group(1))):
-        name = concepts[i % len(concepts)]
-        text = seed.group(1).replace(target.group(1), name, 1)
-        mentions = [Mention(text=name, label=target.group(2))]
-        mentions += [Mention(text=t, label=lab) for t, lab in others if t in text]
-        sentences.append(GeneratedSentence(text=text, entities=mentions))
-    return tool_call_reply(GeneratedBatch, GeneratedBatch(sentences=sentences))
+    args = fake_arguments(prompt, "GeneratedBatch")
+    return tool_call_reply(GeneratedBatch, GeneratedBatch.model_validate(args))
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +162,39 @@ def test_impossible_settings_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         generate_llm(config(tmp_path / "x.jsonl", **kw), store, model=LatencyChatModel())
+
+
+@pytest.mark.llm
+def test_real_local_model_generates_grounded_sentences(
+    llm_base_url: str, store: GraphStore, tmp_path: Path
+) -> None:
+    """The real llama.cpp server on a real GGUF model, one real NCBI seed sentence, the grounded
+    prompt: the pipeline runs and the funnel accounts for every sentence (not model quality)."""
+    out = tmp_path / "real.jsonl"
+    cfg = config(
+        out,
+        prompts=("grounded-parents-children",),
+        model="qwen2.5-coder-0.5b",
+        base_url=llm_base_url,
+        max_seeds=1,
+        per_seed=2,
+        max_tokens=256,
+        temperature=0.2,
+        collapse_to="Disease",
+        concurrency=1,
+        timeout=900.0,
+    )
+    summary = generate_llm(cfg, store)
+    assert summary.requests == 1 and summary.calls >= 1
+    assert summary.candidates >= 1
+    assert summary.accepted + sum(summary.rejected.values()) == summary.candidates
+    rejections = [
+        Rejection.model_validate_json(line)
+        for line in summary.rejected_out.read_text(encoding="utf-8").splitlines()
+    ]
+    assert all(r.raw_output for r in rejections)  # raw model output kept for every rejection
+    for rec in read_synthetic(out):
+        assert rec.provenance.llm is not None and rec.provenance.llm.raw_reply_id
+    report = check_file(out, store)
+    assert report.total == summary.candidates and report.accepted == summary.accepted
+    assert summary.ledger["calls"] >= 1  # tokens were counted

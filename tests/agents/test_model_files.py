@@ -196,3 +196,16 @@ def test_installed_default_models_are_verified_gguf(name: str) -> None:
         assert fh.read(4) == b"GGUF"
     assert path.stat().st_size == KNOWN_MODELS[name].size_bytes
     assert install_model(name).action == "present"
+
+
+@pytest.mark.llm
+def test_install_command_is_quick_when_done() -> None:
+    from typer.testing import CliRunner
+
+    from hilgen_graph.cli import app
+
+    result = CliRunner().invoke(app, ["llm", "install"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("already present") == len(mf.DEFAULT_MODELS)
+    bad = CliRunner().invoke(app, ["llm", "install", "--model", "gpt-5"])
+    assert bad.exit_code != 0 and "known models" in str(bad.exception)

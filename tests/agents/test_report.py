@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.prompts.llmgen_fixtures import HEMOCHROMATOSIS_SEED, NCBI_LABELS, ncbi_sentence
 
 from hilgen_graph.agents.chains import ChainSettings, candidates_from, make_provenance
 from hilgen_graph.agents.funnel import Candidate, Funnel
@@ -28,7 +29,6 @@ from hilgen_graph.agents.schemas import (
 )
 from hilgen_graph.prompts import load_template
 from hilgen_graph.synthetic import write_synthetic
-from tests.prompts.llmgen_fixtures import HEMOCHROMATOSIS_SEED, NCBI_LABELS, ncbi_sentence
 
 SD = "SpecificDisease"
 
@@ -41,23 +41,23 @@ def test_distinct_n_oracle() -> None:
 
 
 def test_sentence_bleu_oracle() -> None:
-    ref = "the cat sat on the mat".split()
+    ref = ["the", "cat", "sat", "on", "the", "mat"]
     assert sentence_bleu(ref, [ref]) == pytest.approx(1.0)
-    assert sentence_bleu("dogs bark".split(), [ref]) == 0.0
-    hyp = "the cat sat on the rug".split()
+    assert sentence_bleu(["dogs", "bark"], [ref]) == 0.0
+    hyp = ["the", "cat", "sat", "on", "the", "rug"]
     # p1 = 5/6, p2..p4 smoothed: (4+1)/(5+1), (3+1)/(4+1), (2+1)/(3+1); equal lengths: BP = 1
     expected = math.exp((math.log(5 / 6) + math.log(5 / 6) + math.log(4 / 5) + math.log(3 / 4)) / 4)
     assert sentence_bleu(hyp, [ref]) == pytest.approx(expected)
-    short = "the cat".split()
+    short = ["the", "cat"]
     assert sentence_bleu(short, [ref]) < sentence_bleu(hyp, [ref])  # brevity penalty
 
 
 def test_self_bleu_is_high_for_copies_and_lower_for_varied_sentences() -> None:
     same = [["iron", "overload", "was", "seen", "in", "half"]] * 3
     varied = [
-        "iron overload was seen in half".split(),
-        "lymphoma developed in two children".split(),
-        "no carrier had copper deficiency".split(),
+        ["iron", "overload", "was", "seen", "in", "half"],
+        ["lymphoma", "developed", "in", "two", "children"],
+        ["no", "carrier", "had", "copper", "deficiency"],
     ]
     assert self_bleu(same) == pytest.approx(1.0)
     assert self_bleu(varied) < 0.2

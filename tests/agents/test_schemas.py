@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from tests.prompts.llmgen_fixtures import HEMOCHROMATOSIS_SEED, NCBI_LABELS, ncbi_sentence
 
 from hilgen_graph.agents.schemas import (
     Annotation,
@@ -12,10 +13,10 @@ from hilgen_graph.agents.schemas import (
     Mention,
     PlainBatch,
     RelatedConcept,
+    constrained,
 )
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.prompts import VARIABLES
-from tests.prompts.llmgen_fixtures import HEMOCHROMATOSIS_SEED, NCBI_LABELS, ncbi_sentence
 
 
 def test_batch_parses_the_function_calling_payload() -> None:
@@ -81,3 +82,34 @@ def test_request_values_fill_every_generation_variable() -> None:
     assert values["target_concept"] == '"Hemochromatosis" (D006432)'
     assert req.intended_ids == ["D019190", "D008664"]
     assert req.layer_of("D019190") == "parents" and req.layer_of("D000001") is None
+    assert values["plan"].splitlines() == [
+        '1. the seed sentence rewritten with "Iron Overload" in place of "hemochromatosis"',
+        '2. the seed sentence rewritten with "Metal Metabolism, Inborn Errors" in place of '
+        '"hemochromatosis"',
+    ]
+
+
+def test_constrained_schema_allows_only_the_given_labels() -> None:
+    schema = constrained(GeneratedBatch, ["Disease"])
+    assert schema.__name__ == "GeneratedBatch" and issubclass(schema, GeneratedBatch)
+    ok = schema.model_validate(
+        {
+            "sentences": [
+                {
+                    "text": "Iron overload.",
+                    "entities": [{"text": "Iron overload", "label": "Disease"}],
+                }
+            ]
+        }
+    )
+    assert isinstance(ok, GeneratedBatch)
+    with pytest.raises(ValidationError):
+        schema.model_validate(
+            {"sentences": [{"text": "x", "entities": [{"text": "x", "label": "Iron"}]}]}
+        )
+    assert constrained(GeneratedBatch, ["Disease"]) is schema  # cached
+    assert constrained(PlainBatch, ["Disease"]) is PlainBatch
+    assert constrained(GeneratedBatch, []) is GeneratedBatch
+    ann = constrained(Annotation, ["Chemical", "Disease"])
+    enum = ann.model_json_schema()["$defs"]["Mention"]["properties"]["label"]["enum"]
+    assert enum == ["Chemical", "Disease"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,7 @@ def test_cli_serve_background_then_stop(tmp_path: Path) -> None:
         stopped = runner.invoke(app, ["llm", "stop", "--pid-file", str(pid_file)])
     assert stopped.exit_code == 0 and f"pid {info.pid}" in stopped.output
     assert not pid_alive(info.pid)
+    Path(info.log_path).unlink(missing_ok=True)
 
 
 @pytest.mark.llm
@@ -117,3 +119,44 @@ def test_structured_output_from_the_real_model(llm_base_url: str) -> None:
     assert out["raw"].tool_calls or out["raw"].additional_kwargs.get("tool_calls")
     if out["parsed"] is not None:  # a small model may still break the JSON; the funnel copes
         assert isinstance(out["parsed"], PlainBatch)
+
+
+@pytest.mark.llm
+def test_speed_command_streams_and_times_tokens(llm_base_url: str) -> None:
+    result = CliRunner().invoke(
+        app, ["llm", "speed", "--base-url", llm_base_url, "--max-tokens", "12", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert 1 <= figures["completion_tokens"] <= 12
+    assert figures["seconds"] >= figures["first_token_seconds"] > 0
+
+
+@pytest.mark.llm
+def test_server_tied_to_a_killed_parent_goes_too(tmp_path: Path) -> None:
+    """A test process killed by SIGKILL (no atexit, no finally) leaves no server behind."""
+    pid_file = tmp_path / "server.json"
+    code = (
+        "import sys, time; from pathlib import Path\n"
+        "from hilgen_graph.agents.server import start_server\n"
+        f"start_server({PLUMBING_MODEL!r}, n_ctx=512, tie_to_parent=True, "
+        f"pid_file=Path({str(pid_file)!r}))\n"
+        "print('ready', flush=True); time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    assert parent.stdout.readline().strip() == "ready"
+    info = read_pid_file(pid_file)
+    assert info is not None and pid_alive(info.pid)
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    for _ in range(100):
+        if not pid_alive(info.pid):
+            break
+        time.sleep(0.1)
+    alive = pid_alive(info.pid)
+    if alive:  # clean up before failing
+        stop_server(info.pid)
+    Path(info.log_path).unlink(missing_ok=True)
+    assert not alive

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from tests.graph.fixture_graph import CONCEPTS, SOURCES, fixture_records
+from tests.graph.free_store import session_free_store
 from typer.testing import CliRunner
 
 from hilgen_graph.cli import app
 from hilgen_graph.errors import ConfigError, GraphError
 from hilgen_graph.graph.embedded import EmbeddedStore
-from tests.graph.fixture_graph import CONCEPTS, SOURCES, fixture_records
-from tests.graph.free_store import session_free_store
 
 runner = CliRunner()
 
@@ -171,7 +171,9 @@ def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
     assert "graph.lbug is missing" in proc.stderr and "hilgen graph load" in proc.stderr
 
 
-def test_neo4j_backend_needs_an_address(fixture_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_neo4j_backend_needs_an_address(
+    fixture_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NEO4J_URI", raising=False)
     result = runner.invoke(app, ["graph", "stats", "--backend", "neo4j", "--json"])
     assert isinstance(result.exception, ConfigError) and "NEO4J_URI" in str(result.exception)
@@ -194,3 +196,56 @@ def test_free_stats(free_store: Path) -> None:
     assert set(stats) == {"concepts", "terms", "isa", "semantic_types", "sources"}
     assert int(stats["concepts"]) > 25_000  # type: ignore[call-overload]
     assert "MSH" in stats["sources"]  # type: ignore[operator]
+
+
+# --- UMLS RRF through the CLI (synthetic release in the real layout) ----------------------------
+@pytest.fixture(scope="module")
+def small_umls(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("hilgen_graph.graph_loader.sources", reason="sources not landed")
+    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+
+    release = write_synthetic_rrf(
+        tmp_path_factory.mktemp("umls") / "META", SyntheticRrfSpec.small(120)
+    )
+    with (release.meta_dir / "MRCONSO.RRF").open("a", encoding="utf-8") as fh:
+        fh.write("C9999999|ENG|too few fields|\n")
+    return release.meta_dir
+
+
+def test_load_umls_refuses_a_bad_row_with_file_and_line(small_umls: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["graph", "load", "--source", "umls", "--umls-dir",
+                                 str(small_umls), "--store", str(tmp_path / "kg")])  # fmt: skip
+    assert isinstance(result.exception, GraphError)
+    assert "MRCONSO.RRF:" in str(result.exception)
+    assert not (tmp_path / "kg").exists()
+
+
+def test_load_umls_skipping_bad_rows_reports_them(small_umls: Path, tmp_path: Path) -> None:
+    out = invoke_json("graph", "load", "--source", "umls", "--umls-dir", str(small_umls),
+                      "--skip-bad-rows", "--store", str(tmp_path / "kg"), "--json")  # fmt: skip
+    assert out["concepts"] == 120
+    skipped = out["skipped_rows"]
+    assert isinstance(skipped, list) and len(skipped) == 1 and "MRCONSO.RRF:" in skipped[0]
+    stats = invoke_json("graph", "stats", "--store", str(tmp_path / "kg"), "--json")
+    assert {k: stats[k] for k in ("concepts", "terms", "isa")} == {
+        k: out[k] for k in ("concepts", "terms", "isa")
+    }
+
+
+def test_load_umls_unknown_sab_lists_mrsab(small_umls: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["graph", "load", "--source", "umls", "--umls-dir",
+                                 str(small_umls), "--sab", "NOPE", "--store",
+                                 str(tmp_path / "kg")])  # fmt: skip
+    assert isinstance(result.exception, GraphError)
+    assert "NOPE" in str(result.exception) and "SNOMEDCT_US" in str(result.exception)
+
+
+def test_load_free_through_the_cli(free_store: Path, tmp_path: Path) -> None:
+    """The must-show command itself; its answers match the session's free store."""
+    out = invoke_json("graph", "load", "--source", "free", "--store", str(tmp_path / "kg"),
+                      "--json")  # fmt: skip
+    stats = invoke_json("graph", "stats", "--store", str(free_store), "--json")
+    assert {k: out[k] for k in stats} == stats
+    parents = invoke_json("graph", "related", "D006973", "--layer", "parents", "--store",
+                          str(tmp_path / "kg"), "--json")  # fmt: skip
+    assert "D014652" in [p["id"] for p in parents["related"]]  # type: ignore[union-attr,index]

@@ -89,3 +89,40 @@ def test_fingerprint_ignores_grid_extent(tmp_path: Path) -> None:
     assert a.fingerprint("ncbi_disease") == b.fingerprint("ncbi_disease")
     assert a.fingerprint("ncbi_disease") != c.fingerprint("ncbi_disease")
     assert b.variants == ["baseline", "kg:all"]  # the baseline is always run
+
+
+def test_variants_select_their_records(tmp_path: Path) -> None:
+    from hilgen_graph.evaluation.runner import _select
+    from hilgen_graph.synthetic import LLMProvenance, Provenance, SyntheticRecord
+
+    def rec(i: int, arm: str, layer: str, prompt: str | None = None) -> SyntheticRecord:
+        llm = None
+        if prompt is not None:
+            llm = LLMProvenance(
+                model="m", prompt_name=prompt, prompt_hash="h", temperature=0.0, raw_reply_id="r"
+            )
+        return SyntheticRecord(
+            id=str(i),
+            text="x",
+            tokens=["x"],
+            tags=["O"],
+            provenance=Provenance(arm=arm, seed_sentence_id="s", layer=layer, llm=llm),
+        )  # type: ignore[arg-type]
+
+    synth = {
+        "kg": [rec(1, "kg", "synonyms"), rec(2, "kg", "parents"), rec(3, "kg", "parents")],
+        "llm": [rec(4, "llm", "related", "related"), rec(5, "llm", "related", "siblings")],
+    }
+    cfg = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\n")
+    ids = {
+        v: [r.id for r in _select(v, cfg, synth)]
+        for v in ("baseline", "kg:parents", "kg:all", "llm:siblings", "llm:all", "kg+llm")
+    }
+    assert ids == {
+        "baseline": [],
+        "kg:parents": ["2", "3"],
+        "kg:all": ["1", "2", "3"],
+        "llm:siblings": ["5"],
+        "llm:all": ["4", "5"],
+        "kg+llm": ["1", "2", "3", "4", "5"],
+    }

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from seqeval.scheme import IOB2, Tokens
+from tests.expansion.small_graph import small_records
+from tests.graph.free_store import session_free_store
 
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.corpus.records import Sentence
@@ -15,8 +17,6 @@ from hilgen_graph.expansion.store_index import term_columns
 from hilgen_graph.expansion.term_index import TermIndex
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
-from tests.expansion.small_graph import small_records
-from tests.graph.free_store import session_free_store
 
 NCBI_TRAIN = "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
 BC5CDR_TRAIN = "ner/bc5cdr/pubtator/CDR_TrainingSet.PubTator.txt"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from tests.expansion.conftest import assert_valid_iob2
+
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.expansion.substitution import SubstitutionSkip, substitute
-from tests.expansion.conftest import assert_valid_iob2
 
 
 def _multi(sentences: list[Sentence], n: int = 40) -> list[Sentence]:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ContextManager
 
 import pytest
 from tests.graph.conftest_neo4j import neo4j_contract_store, neo4j_uri, scratch_neo4j  # noqa: F401
+from tests.graph.fixture_graph import fixture_records
+from tests.graph.free_store import session_free_store
 
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
-from tests.graph.fixture_graph import fixture_records
-from tests.graph.free_store import session_free_store
 
 
 @contextlib.contextmanager
@@ -33,7 +33,7 @@ def _embedded_store(tmp: Path) -> Iterator[GraphStore]:
         store.close()
 
 
-STORE_BUILDERS: dict[str, Callable[[Path], ContextManager[GraphStore]]] = {
+STORE_BUILDERS: dict[str, Callable[[Path], AbstractContextManager[GraphStore]]] = {
     "embedded": _embedded_store,
     "neo4j": neo4j_contract_store,
 }

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-
-from hilgen_graph.graph.records import Concept, GraphStats, SemanticType
-from hilgen_graph.graph.store import GraphStore, sample_key, sample_offset
 from tests.graph.fixture_graph import (
     CONCEPTS,
     SOURCES,
@@ -16,6 +13,9 @@ from tests.graph.fixture_graph import (
     expected_parents,
     expected_same_type_candidates,
 )
+
+from hilgen_graph.graph.records import Concept, GraphStats, SemanticType
+from hilgen_graph.graph.store import GraphStore, sample_key, sample_offset
 
 
 def ids(concepts: list[Concept]) -> list[str]:
@@ -145,7 +145,10 @@ def test_neighbourhood_graph(graph_store: GraphStore) -> None:
     g = graph_store.neighbourhood("C003", depth=1)
     assert isinstance(g, nx.DiGraph)
     assert sorted(g.nodes) == ["C002", "C003", "C004", "C005", "C006"]
-    assert g.nodes["C006"] == {"name": 'O\'Brien "quoted" syndrome', "semantic_types": ("T047", "T191")}
+    assert g.nodes["C006"] == {
+        "name": 'O\'Brien "quoted" syndrome',
+        "semantic_types": ("T047", "T191"),
+    }
     assert sorted(g.edges) == [
         ("C003", "C002"),
         ("C004", "C003"),

@@ -38,12 +38,13 @@ VALUES = {
     "relation": "parent",
     "concepts": '- "Iron Overload" | broader concept (parent)',
     "sentence": "Iron overload is common.",
+    "plan": '1. the seed sentence rewritten with "Iron Overload" in place of "Hemochromatosis"',
 }
 
 
 def test_builtin_templates_cover_the_four_families_and_grounded_variants() -> None:
     templates = {t.name: t for t in list_templates()}
-    assert BUILTIN <= set(templates)
+    assert set(templates) >= BUILTIN
     families = {t.family for t in templates.values() if t.style == "paper"}
     assert families == {"related", "parents_children", "siblings"}
     assert templates["paper-annotate"].family == "annotate"
@@ -124,7 +125,10 @@ def test_user_folder_adds_and_overrides_templates(
     [
         ("family: related\nstyle: paper\nsystem: s\n", "missing"),
         ("family: nope\nstyle: paper\nsystem: s\nuser: u\n", "family"),
-        ("family: related\nstyle: paper\nsystem: s\nuser: 'use {unknown}'\n", "unknown placeholder"),
+        (
+            "family: related\nstyle: paper\nsystem: s\nuser: 'use {unknown}'\n",
+            "unknown placeholder",
+        ),
         ("family: related\nstyle: grounded\nsystem: s\nuser: '{n}'\n", "grounded template"),
         ("family: related\nstyle: paper\noutput: plain\nsystem: s\nuser: u\n", "annotate_with"),
         ("family: annotate\nstyle: annotate\nsystem: s\nuser: '{labels}'\n", "sentence"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from pathlib import Path
 
 from hilgen_graph.agents.model_files import find_model, install_model
 from hilgen_graph.agents.server import ServerInfo, start_server, stop_server
@@ -39,7 +40,8 @@ def start_llm_server(model: str | None = None, *, n_ctx: int = 4096) -> ServerIn
             return _started[name]
         if find_model(name) is None:
             install_model(name)
-        info = start_server(name, n_ctx=n_ctx, ready_timeout=300.0)
+        # tied to this process: a test run killed by a timeout leaves no server behind
+        info = start_server(name, n_ctx=n_ctx, ready_timeout=300.0, tie_to_parent=True)
         _started[name] = info
         return info
 
@@ -51,6 +53,7 @@ def stop_llm_server(info: ServerInfo) -> None:
             if value.pid == info.pid:
                 del _started[key]
     stop_server(info.pid)
+    Path(info.log_path).unlink(missing_ok=True)
 
 
 @atexit.register

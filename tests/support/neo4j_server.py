@@ -129,23 +129,32 @@ class Neo4jServer:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _read_uri(process: subprocess.Popen[bytes], timeout_s: float) -> str | None:
-    """Read the launcher's stdout until the ``BOLT_URI`` line (None on exit or timeout)."""
-    found: list[str] = []
+def _read_uri(process: subprocess.Popen[bytes], timeout_s: float, log_path: Path) -> str | None:
+    """Read the launcher's stdout until the ``BOLT_URI`` line (None on exit or timeout).
+
+    The reader thread keeps draining stdout into ``log_path`` afterwards, so that the server
+    never blocks on a full pipe.
+    """
+    found = threading.Event()
+    uri: list[str] = []
 
     def reader() -> None:
         if process.stdout is None:  # Popen was given stdout=PIPE
             return
-        for raw in process.stdout:
-            line = raw.decode("utf-8", "replace").strip()
-            if line.startswith(_URI_PREFIX):
-                found.append(line[len(_URI_PREFIX) :].rstrip("/"))
-                return
+        with open(log_path, "ab") as log:
+            for raw in process.stdout:
+                line = raw.decode("utf-8", "replace").strip()
+                if not uri and line.startswith(_URI_PREFIX):
+                    uri.append(line[len(_URI_PREFIX) :].rstrip("/"))
+                    found.set()
+                else:
+                    log.write(raw)
+                    log.flush()
+        found.set()
 
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    thread.join(timeout_s)
-    return found[0] if found else None
+    threading.Thread(target=reader, daemon=True, name="neo4j-stdout").start()
+    found.wait(timeout_s)
+    return uri[0] if uri else None
 
 
 def start_neo4j(
@@ -166,7 +175,8 @@ def start_neo4j(
     root = Path(tempfile.mkdtemp(prefix="hilgen-neo4j-")) if workdir is None else workdir
     root.mkdir(parents=True, exist_ok=True)
     log_path = root / "launcher.log"
-    args = [java, f"-Xmx{heap}", "-XX:+UseSerialGC", "-cp", classpath, LAUNCHER_CLASS]
+    args = [java, f"-Xmx{heap}", f"-Xlog:gc:file={root / 'gc.log'}", "-cp", classpath]
+    args.append(LAUNCHER_CLASS)
     args.append(str(root / "server"))
     if copy_from is not None:
         args.append(str(copy_from))
@@ -183,7 +193,7 @@ def start_neo4j(
         uri="", process=process, workdir=root, log_path=log_path, remove_workdir=remove
     )
     atexit.register(server.stop)
-    uri = _read_uri(process, timeout_s)
+    uri = _read_uri(process, timeout_s, root / "launcher.stdout.log")
     if uri is None:
         server.remove_workdir = False
         server.stop()

@@ -10,6 +10,7 @@ returned (the pre-retrieved ones when the agent called no layer tool).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -29,7 +30,7 @@ from hilgen_graph.agents.chains import (
     reply_id,
 )
 from hilgen_graph.agents.funnel import Funnel
-from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest
+from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest, constrained
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.store import GraphStore
@@ -48,6 +49,7 @@ def build_agent(
     max_steps: int = DEFAULT_MAX_STEPS,
     limit: int = DEFAULT_LIMIT,
     tokenize: Tokenizer | None = None,
+    labels: Sequence[str] = (),
 ) -> Runnable[GenerationRequest, ChainResult]:
     """A runnable from :class:`GenerationRequest` to :class:`ChainResult` driven by an agent."""
     if template.style != "agent":
@@ -73,7 +75,7 @@ def build_agent(
             model,
             tools,
             system_prompt=system,
-            response_format=ToolStrategy(GeneratedBatch),
+            response_format=ToolStrategy(constrained(GeneratedBatch, labels)),
             name="hilgen-graph-agent",
         )
         result = ChainResult(request.id)

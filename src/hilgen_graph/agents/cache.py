@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 
@@ -156,12 +157,43 @@ class ReplyCache:
         return n
 
 
+#: Constructor arguments that do not change a reply, dropped from LangChain's ``llm_string``.
+_NOT_REPLY_PARAMS = frozenset(
+    {"request_timeout", "timeout", "max_retries", "openai_api_key", "api_key", "callbacks"}
+)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def normalize_llm_string(llm_string: str) -> str:
+    """LangChain's ``llm_string`` without what does not change a reply.
+
+    Drops timeouts, retry counts and key references, and replaces a loopback base URL by
+    ``"local"``: ``hilgen llm serve`` picks a free port each time, and a rerun against a new
+    port must still replay (the served model is named by ``model_name``). Strings that are
+    not LangChain's serialised-constructor form are returned unchanged.
+    """
+    head, sep, tail = llm_string.partition("---")
+    try:
+        data = json.loads(head)
+    except ValueError:
+        return llm_string
+    if not isinstance(data, dict) or not isinstance(data.get("kwargs"), dict):
+        return llm_string
+    kwargs = {k: v for k, v in data["kwargs"].items() if k not in _NOT_REPLY_PARAMS}
+    for url_key in ("openai_api_base", "base_url"):
+        url = kwargs.get(url_key)
+        if isinstance(url, str) and urlparse(url).hostname in _LOOPBACK_HOSTS:
+            kwargs[url_key] = "local"
+    data = {**data, "kwargs": kwargs}
+    return json.dumps(data, sort_keys=True) + sep + tail
+
+
 class LangChainDiskCache(BaseCache):
     """LangChain's cache interface over a :class:`ReplyCache`.
 
-    The key is ``cache_key(model=llm_string, params={}, prompt=prompt)``: LangChain's
-    ``llm_string`` already holds the model name, every parameter (seed included) and the bound
-    tools. Generations are stored with ``langchain_core.load.dumpd`` and restored with
+    The key is ``cache_key(model=normalize_llm_string(llm_string), params={}, prompt=prompt)``:
+    LangChain's ``llm_string`` already holds the model name, every parameter (seed included)
+    and the bound tools. Generations are stored with ``langchain_core.load.dumpd`` and restored with
     ``load``.
     """
 
@@ -170,7 +202,7 @@ class LangChainDiskCache(BaseCache):
 
     @staticmethod
     def key(prompt: str, llm_string: str) -> str:
-        return cache_key(llm_string, {}, prompt)
+        return cache_key(normalize_llm_string(llm_string), {}, prompt)
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         from langchain_core.load import load

@@ -40,6 +40,7 @@ from hilgen_graph.agents.schemas import (
     GeneratedSentence,
     GenerationRequest,
     PlainBatch,
+    constrained,
 )
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.prompts.loader import PromptTemplate
@@ -111,9 +112,9 @@ def raw_text(message: BaseMessage | None) -> str:
 def reply_id(message: BaseMessage | None, raw: str) -> str:
     """The server's reply id (``chatcmpl-...``) when it sent one, else a digest of the reply."""
     if message is not None:
-        rid = message.id or (message.response_metadata or {}).get("id")
-        if rid and not str(rid).startswith("run-") and not str(rid).startswith("lc_run"):
-            return str(rid)
+        for rid in ((message.response_metadata or {}).get("id"), message.id):
+            if rid and not str(rid).startswith(("run-", "lc_run")):
+                return str(rid)
     return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
@@ -320,17 +321,24 @@ def build_chain(
     *,
     annotate_template: PromptTemplate | None = None,
     tokenize: Tokenizer | None = None,
+    labels: Sequence[str] = (),
 ) -> Runnable[GenerationRequest, ChainResult]:
-    """The generation chain for one prompt template (see the module docstring)."""
+    """The generation chain for one prompt template (see the module docstring).
+
+    ``labels`` restricts entity labels in the output schema (an enum), so that servers which
+    constrain function calls by the schema cannot emit other labels.
+    """
     mode = check_combination(template, annotate_template)
     prompt = chat_prompt(template)
     if mode == "two-step":
         assert annotate_template is not None
         gen_call = StructuredCaller(model, PlainBatch, settings.max_repairs)
-        ann_call = StructuredCaller(model, Annotation, settings.max_repairs)
+        ann_call = StructuredCaller(model, constrained(Annotation, labels), settings.max_repairs)
         ann_prompt = chat_prompt(annotate_template)
     else:
-        gen_call = StructuredCaller(model, GeneratedBatch, settings.max_repairs)
+        gen_call = StructuredCaller(
+            model, constrained(GeneratedBatch, labels), settings.max_repairs
+        )
 
     def run(request: GenerationRequest) -> ChainResult:
         if template.grounded and not request.related:

@@ -63,6 +63,7 @@ class GenerateConfig:
     max_seeds: int | None = None
     temperature: float = 0.7
     max_tokens: int = 512
+    timeout: float = 300.0  # seconds per LLM call (a small local model under load is slow)
     concurrency: int = 1
     max_concepts: int = 5  # concepts listed in a grounded prompt
     layer_limit: int = DEFAULT_LIMIT  # concepts per layer counted as intended for paper prompts
@@ -78,6 +79,7 @@ class GenerateConfig:
         d = asdict(self)
         d.pop("out")
         d.pop("concurrency")  # may change between resumes
+        d.pop("timeout")
         d.pop("cache")
         d.pop("store_ref")
         d["corpus"] = str(self.corpus)
@@ -146,13 +148,21 @@ def load_heldout(paths: Sequence[Path], collapse_to: str | None = None) -> Heldo
 
 
 def seed_sentences(config: GenerateConfig) -> list[Sentence]:
-    """The k-shot sample (seeded), cut to ``max_seeds``."""
-    corpus = load_corpus(config.corpus, collapse_to=config.collapse_to)
-    sentences = corpus.sentences
+    """The k-shot sample (seeded, drawn over the corpus's own entity types), cut to
+    ``max_seeds``; with ``collapse_to`` every label of the sample is then replaced."""
+    sentences = load_corpus(config.corpus).sentences
     ids = sample_kshot(sentences, config.k, config.seed, config.scheme)
     seeds = select(sentences, ids)
     if config.max_seeds is not None:
         seeds = seeds[: config.max_seeds]
+    if config.collapse_to:
+        label = config.collapse_to
+        seeds = [
+            dataclasses.replace(
+                s, entities=tuple(dataclasses.replace(e, label=label) for e in s.entities)
+            )
+            for s in seeds
+        ]
     return seeds
 
 
@@ -217,6 +227,7 @@ def make_model(config: GenerateConfig, callbacks: Sequence[Any]) -> BaseChatMode
         base_url=config.base_url,
         temperature=config.temperature,
         max_tokens=config.max_tokens,
+        timeout=config.timeout,
         seed=config.seed,
     )
     return make_chat_model(
@@ -253,8 +264,11 @@ def generate_llm(
                 "use --agent for agent templates"
             )
     seeds = seed_sentences(config)
-    corpus = load_corpus(config.corpus, collapse_to=config.collapse_to)
-    labels = sorted({e.label for s in corpus.sentences for e in s.entities})
+    if config.collapse_to:
+        labels = [config.collapse_to]
+    else:
+        corpus = load_corpus(config.corpus)
+        labels = sorted({e.label for s in corpus.sentences for e in s.entities})
     heldout_paths = (
         list(config.heldout) if config.heldout is not None else find_heldout(config.corpus)
     )
@@ -274,10 +288,12 @@ def generate_llm(
     runnables: dict[str, Runnable[GenerationRequest, ChainResult]] = {}
     for t in templates:
         if config.agent:
-            runnables[t.name] = build_agent(chat, t, store, funnel, settings)
+            runnables[t.name] = build_agent(chat, t, store, funnel, settings, labels=labels)
         else:
             ann = load_template(t.annotate_with, config.prompts_dirs) if t.annotate_with else None
-            runnables[t.name] = build_chain(chat, t, funnel, settings, annotate_template=ann)
+            runnables[t.name] = build_chain(
+                chat, t, funnel, settings, annotate_template=ann, labels=labels
+            )
     items, skipped = build_requests(seeds, templates, store, config, labels)
     done_before = runlog.done_ids()
     resumed = sum(1 for rid, _ in items if rid in done_before)

@@ -6,9 +6,11 @@ objects, and :mod:`hilgen_graph.agents.alignment` finds the mentions in the text
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.graph.records import Concept
@@ -128,4 +130,63 @@ class GenerationRequest:
             "labels": ", ".join(self.labels),
             "relation": " or ".join(LAYER_WORDS.get(x, x) for x in layers) or "related concept",
             "concepts": "\n".join(c.describe() for c in self.related) or "- (none found)",
+            "plan": self.plan(),
         }
+
+    def plan(self) -> str:
+        """One numbered line per sentence, each with the next related concept (cycling)."""
+        if not self.related:
+            return "\n".join(f"{i + 1}. a new sentence" for i in range(self.n))
+        return "\n".join(
+            f'{i + 1}. the seed sentence rewritten with "{c.name}" in place of "{self.target.text}"'
+            for i, c in ((i, self.related[i % len(self.related)]) for i in range(self.n))
+        )
+
+
+def constrained(schema: type[BaseModel], labels: Sequence[str]) -> type[BaseModel]:
+    """``schema`` with entity labels restricted to ``labels`` (an enum in the JSON schema, so a
+    server that constrains function calls by the schema can only emit allowed labels).
+
+    The returned classes subclass the originals and keep their names (the tool name the model
+    calls stays ``GeneratedBatch``/``Annotation``).
+    """
+    if not labels or schema is PlainBatch:
+        return schema
+    key = (schema.__name__, tuple(labels))
+    if key in _CONSTRAINED:
+        return _CONSTRAINED[key]
+    label_type: Any = Literal[tuple(labels)]  # type: ignore[valid-type]
+    mention = create_model(
+        "Mention",
+        __base__=Mention,
+        __doc__=Mention.__doc__,
+        label=(label_type, Field(description="the entity label, one of the allowed labels")),
+    )
+    entities: Any = (
+        list[mention],  # type: ignore[valid-type]
+        Field(default_factory=list, description="every entity mention in the sentence"),
+    )
+    if schema is Annotation:
+        out: type[BaseModel] = create_model(
+            "Annotation", __base__=Annotation, __doc__=Annotation.__doc__, entities=entities
+        )
+    elif schema is GeneratedBatch:
+        sentence = create_model(
+            "GeneratedSentence",
+            __base__=GeneratedSentence,
+            __doc__=GeneratedSentence.__doc__,
+            entities=entities,
+        )
+        out = create_model(
+            "GeneratedBatch",
+            __base__=GeneratedBatch,
+            __doc__=GeneratedBatch.__doc__,
+            sentences=(list[sentence], Field(description="the new sentences")),  # type: ignore[valid-type]
+        )
+    else:
+        return schema
+    _CONSTRAINED[key] = out
+    return out
+
+
+_CONSTRAINED: dict[tuple[str, tuple[str, ...]], type[BaseModel]] = {}

@@ -14,6 +14,7 @@ from hilgen_graph.cli import (
     check_cmd,
     corpus_cmd,
     data_cmd,
+    demo_cmd,
     evaluate_cmd,
     generate_cmd,
     graph_cmd,
@@ -41,6 +42,7 @@ for _module in (
     generate_cmd,
     check_cmd,
     evaluate_cmd,
+    demo_cmd,
 ):
     _module.register(app)
 

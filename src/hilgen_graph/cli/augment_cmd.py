@@ -183,7 +183,9 @@ def kg(
     if collapse and collapse_to and collapse_to != "Disease":
         raise ConfigError("give either --collapse (to 'Disease') or --collapse-to LABEL, not both")
     if backend == "embedded" and store is None:
-        raise ConfigError("the embedded backend needs --store DIR (a folder from hilgen graph load)")
+        raise ConfigError(
+            "the embedded backend needs --store DIR (a folder from hilgen graph load)"
+        )
     layer_names = parse_layers(layers)
     layer_config = preset(
         preset_name,

@@ -94,11 +94,15 @@ def register(root: typer.Typer) -> None:
         temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
         max_tokens: Annotated[int, typer.Option(help="reply length limit in tokens")] = 512,
         concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 1,
+        timeout: Annotated[float, typer.Option(help="seconds allowed per LLM call")] = 300.0,
         max_concepts: Annotated[
             int, typer.Option(help="related concepts listed in a grounded prompt")
         ] = 5,
         collapse_to: Annotated[
-            str | None, typer.Option(help="replace every entity label with this one")
+            str | None,
+            typer.Option(
+                help="replace every label of the sampled seeds with this one (e.g. Disease)"
+            ),
         ] = None,
         prompts_dir: Annotated[
             list[Path] | None, typer.Option("--prompts-dir", help="extra template folder")
@@ -132,6 +136,7 @@ def register(root: typer.Typer) -> None:
             temperature=temperature,
             max_tokens=max_tokens,
             concurrency=concurrency,
+            timeout=timeout,
             max_concepts=max_concepts,
             collapse_to=collapse_to,
             heldout=tuple(heldout) if heldout else None,

@@ -55,7 +55,9 @@ def _source_records(source: str, options: dict[str, Any]) -> tuple[Iterable[Grap
     return opened, opened
 
 
-def _counted(records: Iterable[GraphRecord], progress: Progress, task: Any) -> Iterator[GraphRecord]:
+def _counted(
+    records: Iterable[GraphRecord], progress: Progress, task: Any
+) -> Iterator[GraphRecord]:
     n = 0
     for rec in records:
         n += 1
@@ -215,7 +217,9 @@ def _term_json(t: Term) -> dict[str, Any]:
 def related_cmd(
     concept_id: str = typer.Argument(..., help="concept id, e.g. D006973 or C0020538"),
     layer: str = typer.Option(..., "--layer", help=f"one of: {', '.join(LAYERS)}"),
-    limit: int | None = typer.Option(None, "--limit", help="at most N results (default: all; 10 for semantic_type)"),
+    limit: int | None = typer.Option(
+        None, "--limit", help="at most N results (default: all; 10 for semantic_type)"
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the semantic_type sample"),
     source: str | None = typer.Option(
         None, "--source", help="only is-a edges of this vocabulary (parents/children/siblings)"

@@ -219,11 +219,20 @@ def register(root: typer.Typer) -> None:
             url = info.base_url
         result = measure_speed(url, max_tokens=max_tokens)
         if as_json:
-            print_json(result.__dict__)
+            print_json(
+                {
+                    "base_url": url,
+                    "completion_tokens": result.completion_tokens,
+                    "seconds": round(result.seconds, 3),
+                    "first_token_seconds": round(result.first_token_seconds, 3),
+                    "tokens_per_second": round(result.tokens_per_second, 2),
+                }
+            )
             return
         console.print(
-            f"{result.model}: {result.completion_tokens} tokens in {result.seconds:.2f} s = "
-            f"[bold]{result.tokens_per_second:.1f} tokens/s[/] (prompt {result.prompt_tokens})",
+            f"{url}: {result.completion_tokens} tokens in {result.seconds:.2f} s "
+            f"(first token after {result.first_token_seconds:.2f} s); decode "
+            f"[bold]{result.tokens_per_second:.1f} tokens/s[/]",
             highlight=False,
         )
 

@@ -93,6 +93,11 @@ def register(root: typer.Typer) -> None:
         temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
         max_tokens: Annotated[int, typer.Option(help="reply length limit in tokens")] = 512,
         concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 1,
+        timeout: Annotated[float, typer.Option(help="seconds allowed per LLM call")] = 300.0,
+        collapse_to: Annotated[
+            str | None,
+            typer.Option(help="replace every label of the sampled seeds with this one"),
+        ] = None,
         out_dir: Annotated[
             Path | None,
             typer.Option("--out-dir", help="where each template's JSONL goes (default: runs/)"),
@@ -119,6 +124,8 @@ def register(root: typer.Typer) -> None:
             temperature=temperature,
             max_tokens=max_tokens,
             concurrency=concurrency,
+            timeout=timeout,
+            collapse_to=collapse_to,
             prompts_dirs=tuple(prompts_dir or ()),
             store_ref=str(store) if store is not None else (uri or ""),
         )

@@ -6,14 +6,14 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError
-from hilgen_graph.settings import cache_dir
 from hilgen_graph.evaluation.config import DEFAULT_KG_LAYERS, DatasetSpec, KGConfig
+from hilgen_graph.settings import cache_dir
 from hilgen_graph.synthetic import SyntheticRecord
 
 __all__ = [

@@ -441,8 +441,7 @@ def run_grid(
                 emit(RunEvent("run_start", label, done, total))
                 try:
                     if sd.synthetic is None and variant != "baseline":
-                        assert sd.error is not None
-                        raise sd.error
+                        raise sd.error or ConfigError(f"{label}: no synthetic data")
                     records = _select(variant, config, sd.synthetic or {})
                     if variant != "baseline" and not records:
                         raise ConfigError(

@@ -117,6 +117,7 @@ def load_model(encoder_dir: Path, labels: LabelSet) -> torch.nn.Module:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # "some weights newly initialised" is expected here
+    hf_logging.disable_progress_bar()
     try:
         model = AutoModelForTokenClassification.from_pretrained(
             str(encoder_dir),
@@ -136,6 +137,7 @@ class FamilyResult:
     dev_f1: float
     dev_tags: list[list[str]]
     state: dict[str, torch.Tensor] | None = None
+    support: SupportSet | None = None  # nnshot: the support set of this checkpoint
 
 
 @dataclass
@@ -191,7 +193,7 @@ class TrainedTagger:
             if fam == "linear":
                 out[fam] = decode_linear(enc, self.labels)
             else:
-                support = build_support(
+                support = res.support or build_support(
                     self.model,
                     self.tokenizer,
                     self.train,
@@ -363,7 +365,9 @@ def train_tagger(
             record[f"dev_f1_{fam}"] = f1
             if fam not in best or f1 >= best[fam].dev_f1:
                 state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                best[fam] = FamilyResult(step, f1, tags, state)
+                best[fam] = FamilyResult(
+                    step, f1, tags, state, support if fam == "nnshot" else None
+                )
         history.append(record)
         eval_seconds += time.perf_counter() - t1
         model.train()

@@ -145,9 +145,7 @@ def augment_kg(
         approx_threshold=cfg.approx_threshold,
         approximate_note=approximate_note,
     )
-    wanted = [
-        s if cfg.labels is None else _only_labels(s, cfg.labels) for s in sentences
-    ]
+    wanted = [s if cfg.labels is None else _only_labels(s, cfg.labels) for s in sentences]
     linking = linker.link_sentences(wanted)
     linked_at = time.perf_counter()
     expander = Expander(store, linker, cfg.layer_config)
@@ -298,9 +296,7 @@ def run_kg_arm(
     if not eval_paths and run.auto_eval:
         eval_paths = list(find_eval_splits(run.corpus).values())
     eval_sets = (
-        load_eval_sets(eval_paths, format=None, collapse_to=run.collapse_to)
-        if eval_paths
-        else None
+        load_eval_sets(eval_paths, format=None, collapse_to=run.collapse_to) if eval_paths else None
     )
     loaded = time.perf_counter()
     store = open_store(run.backend, path=run.store, uri=run.uri)

@@ -246,9 +246,7 @@ class Expander:
         dropped[DropReason.NOT_SAMPLED] += len(items) - k
         return [items[i] for i in picked]
 
-    def _usable(
-        self, name: str, mention: str, seen: set[str], dropped: Counter[str]
-    ) -> bool:
+    def _usable(self, name: str, mention: str, seen: set[str], dropped: Counter[str]) -> bool:
         norm = normalize(name)
         if not norm or _UNUSABLE & set(name):
             dropped[DropReason.UNUSABLE_NAME] += 1
@@ -266,7 +264,7 @@ class Expander:
         self,
         layer: str,
         source: Concept,
-        candidates: list[tuple[Concept, tuple[str, ...], str]],
+        candidates: Sequence[tuple[Concept, tuple[str, ...], str]],
         label: str,
         mention: str,
         dropped: Counter[str],
@@ -295,7 +293,11 @@ class Expander:
         out: list[Related] = []
         terms = self.store.synonyms(source.id)
         texts = [t.text for t in terms]
-        for t in terms:
+        # natural forms before inverted ones, so a shared display name cites the natural term
+        ordered = sorted(
+            terms, key=lambda t: (not t.is_preferred, is_inverted(strip_qualifiers(t.text)))
+        )
+        for t in ordered:
             if self.config.exclude_non_synonyms and t.term_type.upper() in NON_SYNONYM_TERM_TYPES:
                 dropped[DropReason.NOT_A_SYNONYM] += 1
                 continue
@@ -366,7 +368,9 @@ class Expander:
     def children(self, source: Concept, label: str, mention: str) -> LayerResult:
         dropped: Counter[str] = Counter()
         kids = self.store.children(source.id, self.config.isa_source)
-        cands = [(c, (source.id, "HAS_CHILD", c.id), self.edge_source(c.id, source.id)) for c in kids]
+        cands = [
+            (c, (source.id, "HAS_CHILD", c.id), self.edge_source(c.id, source.id)) for c in kids
+        ]
         items = self._concept_items("children", source, cands, label, mention, dropped)
         if self.config.parents_children_share_k:
             n_parents = len(self.parents(source, label, mention).related)
@@ -384,7 +388,9 @@ class Expander:
         cands: list[tuple[Concept, tuple[str, ...], str]] = []
         seen: set[str] = {source.id}
         for p in parents:
-            kids = [k for k in self.store.children(p.id, self.config.isa_source) if k.id not in seen]
+            kids = [
+                k for k in self.store.children(p.id, self.config.isa_source) if k.id not in seen
+            ]
             cap = self.config.sibling_fanout
             if cap is not None and len(kids) > cap:
                 dropped[DropReason.FANOUT] += len(kids) - cap

@@ -317,9 +317,10 @@ class Linker:
         scope = f" in groups {', '.join(sorted(allowed))}" if allowed else ""
         why.append(f"no term equal to or normalising like {entity.text!r}{scope}")
         if self.index is None:
-            why.append("approximate matching unavailable" + (
-                f" ({self.approximate_note})" if self.approximate_note else ""
-            ))
+            why.append(
+                "approximate matching unavailable"
+                + (f" ({self.approximate_note})" if self.approximate_note else "")
+            )
         else:
             why.append(f"no approximate match at similarity >= {self.approx_threshold}")
         return Link(

@@ -48,13 +48,15 @@ def strip_qualifiers(name: str) -> str:
 def is_inverted(name: str) -> bool:
     """Whether ``name`` looks like an inverted heading (``Hypertension, Malignant``)."""
     m = INVERTED.match(name)
-    return bool(m) and bool(_PLAIN_PART.match(m["head"])) and bool(_PLAIN_PART.match(m["mod"]))
+    if m is None:
+        return False
+    return bool(_PLAIN_PART.match(m["head"])) and bool(_PLAIN_PART.match(m["mod"]))
 
 
 def uninvert(name: str) -> str:
     """``Hypertension, Malignant`` -> ``Malignant Hypertension``; other names unchanged."""
     m = INVERTED.match(name)
-    if not m or not is_inverted(name):
+    if m is None or not is_inverted(name):
         return name
     return f"{m['mod'].strip()} {m['head'].strip()}"
 

@@ -8,6 +8,7 @@ store's location, its file time and its stats, so a rebuilt store gets a fresh i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -74,8 +75,6 @@ def index_for_store(store: GraphStore, *, use_cache: bool = True) -> TermIndex:
     cids, norms = term_columns(store)
     index = TermIndex.build(cids, norms)
     if cached is not None:
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
             index.save(cached)
-        except OSError:
-            pass  # a read-only cache only costs a rebuild next time
     return index

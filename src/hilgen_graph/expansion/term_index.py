@@ -36,6 +36,7 @@ DEFAULT_WORDS_PER_TERM = 2
 DEFAULT_WORD_THRESHOLD = 0.4
 # How many candidate terms (best by matched query words) are scored exactly per query.
 DEFAULT_MAX_CANDIDATES = 2000
+_SIMILAR_CACHE = 50_000  # query words whose similar vocabulary words are remembered
 
 
 class _Packed:
@@ -168,7 +169,7 @@ class TermIndex:
         self._norms = _Packed(arrays["norm_data"], arrays["norm_offsets"])
         self._cids = _Packed(arrays["cid_data"], arrays["cid_offsets"])
         self._words = _Packed(arrays["word_data"], arrays["word_offsets"])
-        self._word_ids: dict[str, int] | None = None
+        self._similar: dict[tuple[str, float], np.ndarray] = {}
 
     # --- building ------------------------------------------------------------------------------
     @classmethod
@@ -185,11 +186,15 @@ class TermIndex:
         if words_per_term < 1:
             raise ExpansionError(f"words_per_term must be at least 1, got {words_per_term}")
         started = time.perf_counter()
-        cids = concept_ids if isinstance(concept_ids, pa.Array | pa.ChunkedArray) else pa.array(
-            list(concept_ids), pa.large_string()
+        cids = (
+            concept_ids
+            if isinstance(concept_ids, pa.Array | pa.ChunkedArray)
+            else pa.array(list(concept_ids), pa.large_string())
         )
-        norms = normalized if isinstance(normalized, pa.Array | pa.ChunkedArray) else pa.array(
-            list(normalized), pa.large_string()
+        norms = (
+            normalized
+            if isinstance(normalized, pa.Array | pa.ChunkedArray)
+            else pa.array(list(normalized), pa.large_string())
         )
         if len(cids) != len(norms):
             raise ExpansionError(
@@ -202,9 +207,11 @@ class TermIndex:
         split = pc.split_pattern(pc.fill_null(norms, ""), " ")
         flat = pc.list_flatten(split)
         parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
-        encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(
-            flat, pa.ChunkedArray
-        ) else pc.dictionary_encode(flat)
+        encoded = (
+            pc.dictionary_encode(flat).combine_chunks()
+            if isinstance(flat, pa.ChunkedArray)
+            else pc.dictionary_encode(flat)
+        )
         word_of = np.asarray(encoded.indices, dtype=np.int64)
         vocab = _Packed.from_arrow(encoded.dictionary)
         n_words = len(vocab)
@@ -298,7 +305,8 @@ class TermIndex:
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(p.name + ".tmp.npz")
         meta = np.array([INDEX_FORMAT, str(self.info.terms), str(self.info.words)])
-        np.savez(tmp, meta=meta, **self._a)
+        arrays: dict[str, Any] = {"meta": meta, **self._a}
+        np.savez(tmp, **arrays)
         tmp.replace(p)
         return p
 
@@ -337,6 +345,16 @@ class TermIndex:
 
     def similar_words(self, word: str, threshold: float = DEFAULT_WORD_THRESHOLD) -> np.ndarray:
         """Vocabulary word ids whose trigram Jaccard with ``word`` is at least ``threshold``."""
+        key = (word, threshold)
+        cached = self._similar.get(key)
+        if cached is None:
+            cached = self._similar_words(word, threshold)
+            if len(self._similar) >= _SIMILAR_CACHE:
+                self._similar.clear()
+            self._similar[key] = cached
+        return cached
+
+    def _similar_words(self, word: str, threshold: float) -> np.ndarray:
         grams = np.fromiter(_query_trigrams(word), dtype=np.int64)
         codes = self._a["gram_codes"]
         pos = np.searchsorted(codes, grams)
@@ -351,6 +369,29 @@ class TermIndex:
         sizes = self._a["word_ngrams"][ids]
         jac = shared / (len(grams) + sizes - shared)
         return ids[jac >= threshold].astype(np.int64)
+
+    def _scores(self, cand: np.ndarray, query: str) -> np.ndarray:
+        """Trigram Jaccard of ``query`` with each candidate term, vectorised."""
+        qgrams = np.array(sorted(_query_trigrams(query)), dtype=np.int64)
+        offsets = self._norms.offsets
+        starts, ends = offsets[cand], offsets[cand + 1]
+        lens = ends - starts
+        sub_offsets = np.zeros(len(cand) + 1, dtype=np.int64)
+        np.cumsum(lens, out=sub_offsets[1:])
+        within = np.arange(int(sub_offsets[-1]), dtype=np.int64) - np.repeat(sub_offsets[:-1], lens)
+        data = self._norms.data[np.repeat(starts, lens) + within]
+        codes, owner = _trigram_codes(_Packed(data, sub_offsets))
+        keys = np.sort((owner << 24) | codes)
+        if len(keys):
+            first = np.r_[True, keys[1:] != keys[:-1]]
+            keys = keys[first]
+        owner_u, codes_u = keys >> 24, keys & 0xFFFFFF
+        sizes = np.bincount(owner_u, minlength=len(cand))
+        pos = np.minimum(np.searchsorted(qgrams, codes_u), len(qgrams) - 1)
+        hit = qgrams[pos] == codes_u
+        shared = np.bincount(owner_u[hit], minlength=len(cand))
+        union = len(qgrams) + sizes - shared
+        return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
 
     def search(
         self,
@@ -380,18 +421,13 @@ class TermIndex:
         if len(cand) > max_candidates:
             best = np.argsort(-hits, kind="stable")[:max_candidates]
             cand = cand[best]
-        qgrams = _query_trigrams(query)
-        nq = len(qgrams)
+        scores = self._scores(cand, query)
+        keep = scores >= threshold
         scored: dict[tuple[str, str], float] = {}
-        for i in cand.tolist():
-            norm = self._norms[i]
-            tg = _query_trigrams(norm)
-            shared = len(qgrams & tg)
-            score = shared / (nq + len(tg) - shared)
-            if score >= threshold:
-                key = (norm, self._cids[i])
-                if score > scored.get(key, -1.0):
-                    scored[key] = score
+        for i, score in zip(cand[keep].tolist(), scores[keep].tolist(), strict=True):
+            key = (self._norms[i], self._cids[i])
+            if score > scored.get(key, -1.0):
+                scored[key] = score
         ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
         return [Match(t, c, s) for (t, c), s in ranked[:limit]]
 

@@ -110,8 +110,11 @@ def load_store(
 def build_free_store(path: str | Path, progress: Progress | None = None) -> LoadReport:
     """Build the embedded store of the ``free`` preset (MeSH + Disease Ontology + Semantic
     Network) at ``path``. Tests share one such store per session through this function."""
-    from hilgen_graph.graph_loader.sources import iter_source
+    from hilgen_graph.graph.embedded import EmbeddedStore
+    from hilgen_graph.graph_loader.sources import open_source
 
-    report = load_store(iter_source("free"), "embedded", path=path, progress=progress)
-    assert report is not None
-    return report
+    store = EmbeddedStore(path, read_only=False)
+    try:
+        return store.load_with_report(open_source("free"), progress=progress)
+    finally:
+        store.close()

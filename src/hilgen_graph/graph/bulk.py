@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import ladybug
 import numpy as np
@@ -91,8 +91,7 @@ class _Spool:
     def _table(self, rows: list[tuple[Any, ...]]) -> pa.Table:
         # One pass per column (zip(*rows) over many rows is far slower).
         arrays = [
-            pa.array(list(map(itemgetter(i), rows)), type=f.type)
-            for i, f in enumerate(self.schema)
+            pa.array(list(map(itemgetter(i), rows)), type=f.type) for i, f in enumerate(self.schema)
         ]
         if not self.ordered:
             return pa.Table.from_arrays(arrays, schema=self.schema)
@@ -184,7 +183,9 @@ class _Writer:
             return
         writer = self.writers.get(name)
         if writer is None:
-            writer = pq.ParquetWriter(self.root / f"{name}.parquet", table.schema)
+            writer = pq.ParquetWriter(
+                self.root / f"{name}.parquet", table.schema, compression="none"
+            )
             self.writers[name] = writer
         writer.write_table(table)
         self.rows[name] = self.rows.get(name, 0) + table.num_rows
@@ -224,7 +225,7 @@ def _read_stream(
     add_xref = spools["xref"].add
     tuis_seen = out.tuis_seen
     n = 0
-    for rec in records:
+    for rec in cast(Iterable[Any], records):  # dispatched on its exact type below
         n += 1
         kind = type(rec)
         if kind is Term:
@@ -276,20 +277,24 @@ def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> d
     type_counts: dict[str, int] = {}
     for t, h in zip(spools["concept"].buckets(), spools["hastype"].buckets(), strict=True):
         # Both spools are bucketed by concept id, so a concept's types are in its bucket.
+        t = _distinct(t, ["id"], ["name"], [])
+        ids = t.column("id").to_pylist()
+        ranks = {i: sample_rank(i) for i in ids}
         h = _distinct(h, ["cid", "tui"], [], []).select(["cid", "tui"])
         w.write("HAS_TYPE", h)
         cids = h.column("cid").to_pylist()
         tuis_col = h.column("tui").to_pylist()
-        keys = [slot_key(tui, sample_rank(cid)) for cid, tui in zip(cids, tuis_col, strict=True)]
+        keys = [
+            slot_key(tui, ranks[cid] if cid in ranks else sample_rank(cid))
+            for cid, tui in zip(cids, tuis_col, strict=True)
+        ]
         slots.update(keys)
         w.write("IN_SLOT", pa.table({"cid": h.column("cid"), "slot": pa.array(keys, _S)}))
         by_concept: dict[str, list[str]] = {}
         for cid, tui in zip(cids, tuis_col, strict=True):
             by_concept.setdefault(cid, []).append(tui)
             type_counts[tui] = type_counts.get(tui, 0) + 1
-        t = _distinct(t, ["id"], ["name"], [])
-        ids = t.column("id").to_pylist()
-        rk = pa.array([sample_rank(i) for i in ids], type=pa.int64())
+        rk = pa.array([ranks[i] for i in ids], type=pa.int64())
         tuis = pa.array([",".join(sorted(by_concept.get(i, ()))) for i in ids], type=_S)
         w.write(
             "Concept",
@@ -350,23 +355,26 @@ def _copy_warnings(result: Any) -> int:
     return dropped
 
 
+def result_rows(result: Any) -> list[Any]:
+    """The rows of one statement's result (``execute`` types a list for multi-statement text)."""
+    if isinstance(result, list):
+        result = result[-1]
+    return cast(list[Any], result.get_all())
+
+
 def _scalar(conn: ladybug.Connection, query: str, params: dict[str, Any] | None = None) -> Any:
-    result = conn.execute(query, params or {})
-    assert not isinstance(result, list)
-    rows = result.get_all()
+    rows = result_rows(conn.execute(query, params or {}))
     return rows[0][0] if rows else None
 
 
 def read_stats(conn: ladybug.Connection) -> GraphStats:
     """The stats of an open store."""
-    sources_result = conn.execute(Q.SOURCES)
-    assert not isinstance(sources_result, list)
     return GraphStats(
         concepts=int(_scalar(conn, Q.COUNT_CONCEPTS) or 0),
         terms=int(_scalar(conn, Q.COUNT_TERMS) or 0),
         isa=int(_scalar(conn, Q.COUNT_ISA) or 0),
         semantic_types=int(_scalar(conn, Q.COUNT_SEMANTIC_TYPES) or 0),
-        sources={str(n): str(v) for n, v in sources_result.get_all()},
+        sources={str(n): str(v) for n, v in result_rows(conn.execute(Q.SOURCES))},
     )
 
 
@@ -459,7 +467,9 @@ def build_store(
             for table in _COPY_ORDER:
                 if table in files:
                     ignore = table in Q.REL_TABLES
-                    result = conn.execute(Q.copy_from(table, str(files[table]), ignore_errors=ignore))
+                    result = conn.execute(
+                        Q.copy_from(table, str(files[table]), ignore_errors=ignore)
+                    )
                     if ignore:
                         skipped = _copy_warnings(result)
                         if skipped:
@@ -469,7 +479,10 @@ def build_store(
             for name, version in sorted(collected.sources.items()):
                 conn.execute(Q.SOURCE_PUT, {"name": name, "version": version})
             stats = read_stats(conn)
-            conn.execute(Q.META_PUT, {"key": "loaded_at", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            conn.execute(
+                Q.META_PUT,
+                {"key": "loaded_at", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            )
             # The marker goes in last: a store without it never reads as complete.
             conn.execute(Q.META_PUT, {"key": "schema", "value": Q.SCHEMA_VERSION})
             conn.close()

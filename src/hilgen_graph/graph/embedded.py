@@ -26,6 +26,7 @@ from hilgen_graph.graph.bulk import (
     Progress,
     build_store,
     read_stats,
+    result_rows,
 )
 from hilgen_graph.graph.explore import bfs_neighbourhood
 from hilgen_graph.graph.normalize import normalize
@@ -91,12 +92,13 @@ class EmbeddedStore:
             version = None
         if version != Q.SCHEMA_VERSION:
             self.close()
-            found = "no schema marker (an old or unfinished store)" if version is None else (
-                f"schema {version!r}"
+            found = (
+                "no schema marker (an old or unfinished store)"
+                if version is None
+                else (f"schema {version!r}")
             )
             raise GraphError(
-                f"the store has {found}; this version of hilgen-graph reads "
-                f"{Q.SCHEMA_VERSION!r}",
+                f"the store has {found}; this version of hilgen-graph reads {Q.SCHEMA_VERSION!r}",
                 path=str(self.path),
                 fix=_reload_fix(self.path),
             )
@@ -116,9 +118,7 @@ class EmbeddedStore:
             result = self.conn.execute(query, params or {})
         except RuntimeError as err:
             raise GraphError(f"embedded query failed: {err}", path=str(self.path)) from err
-        assert not isinstance(result, list)
-        rows: list[list[Any]] = result.get_all()
-        return rows
+        return result_rows(result)
 
     def _scalar(self, query: str, params: dict[str, Any] | None = None) -> Any:
         rows = self._rows(query, params)
@@ -212,9 +212,7 @@ class EmbeddedStore:
     def children(self, concept_id: str, source: str | None = None) -> list[Concept]:
         if source is None:
             return self._distinct_concepts(Q.CHILDREN, {"id": concept_id})
-        return self._distinct_concepts(
-            Q.CHILDREN_BY_SOURCE, {"id": concept_id, "source": source}
-        )
+        return self._distinct_concepts(Q.CHILDREN_BY_SOURCE, {"id": concept_id, "source": source})
 
     def siblings(
         self, concept_id: str, source: str | None = None, limit: int | None = None
@@ -336,7 +334,9 @@ class EmbeddedStore:
     # --- extras beyond the protocol -----------------------------------------------------------
     def xrefs(self, concept_id: str) -> list[Xref]:
         """Cross-references of a concept (UMLS CUIs, SNOMEDCT_US codes, ...), by (db, code)."""
-        rows = sorted({(str(db), str(code)) for db, code in self._rows(Q.XREFS, {"id": concept_id})})
+        rows = sorted(
+            {(str(db), str(code)) for db, code in self._rows(Q.XREFS, {"id": concept_id})}
+        )
         return [Xref(concept_id, db, code) for db, code in rows]
 
     def by_xref(self, db: str, code: str) -> list[Concept]:

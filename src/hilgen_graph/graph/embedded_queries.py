@@ -33,8 +33,7 @@ NODE_TABLES: Final[dict[str, str]] = {
     "Meta": "CREATE NODE TABLE Meta(key STRING, value STRING, PRIMARY KEY(key))",
     "Source": "CREATE NODE TABLE Source(name STRING, version STRING, PRIMARY KEY(name))",
     "Concept": (
-        "CREATE NODE TABLE Concept(id STRING, name STRING, rk INT64, tuis STRING, "
-        "PRIMARY KEY(id))"
+        "CREATE NODE TABLE Concept(id STRING, name STRING, rk INT64, tuis STRING, PRIMARY KEY(id))"
     ),
     "SemanticType": (
         "CREATE NODE TABLE SemanticType("
@@ -95,18 +94,12 @@ SYNONYMS: Final = (
 # --- hierarchy family (ISA is child -> parent) --------------------------------------------------
 # Rows may repeat (one per edge); the store de-duplicates, orders by id and applies limits in
 # Python, which costs microseconds where DISTINCT/ORDER BY here cost ~1 ms.
-PARENTS: Final = (
-    "MATCH (:Concept {id: $id})-[:ISA]->(x:Concept) "
-    "RETURN x.id, x.name, x.tuis"
-)
+PARENTS: Final = "MATCH (:Concept {id: $id})-[:ISA]->(x:Concept) RETURN x.id, x.name, x.tuis"
 PARENTS_BY_SOURCE: Final = (
     "MATCH (:Concept {id: $id})-[r:ISA]->(x:Concept) WHERE r.source = $source "
     "RETURN x.id, x.name, x.tuis"
 )
-CHILDREN: Final = (
-    "MATCH (:Concept {id: $id})<-[:ISA]-(x:Concept) "
-    "RETURN x.id, x.name, x.tuis"
-)
+CHILDREN: Final = "MATCH (:Concept {id: $id})<-[:ISA]-(x:Concept) RETURN x.id, x.name, x.tuis"
 CHILDREN_BY_SOURCE: Final = (
     "MATCH (:Concept {id: $id})<-[r:ISA]-(x:Concept) WHERE r.source = $source "
     "RETURN x.id, x.name, x.tuis"
@@ -137,9 +130,7 @@ UP_EDGES: Final = "MATCH (:Concept {id: $id})-[r:ISA]->(p:Concept) RETURN p.id, 
 DOWN_EDGES: Final = "MATCH (:Concept {id: $id})<-[r:ISA]-(k:Concept) RETURN k.id, r.source"
 
 # --- semantic-type family -----------------------------------------------------------------------
-TYPE_MEMBERS: Final = (
-    "MATCH (:SemanticType {tui: $tui})<-[:HAS_TYPE]-(o:Concept) RETURN o.id, o.rk"
-)
+TYPE_MEMBERS: Final = "MATCH (:SemanticType {tui: $tui})<-[:HAS_TYPE]-(o:Concept) RETURN o.id, o.rk"
 SLOT_MEMBERS: Final = "MATCH (:TypeSlot {key: $key})<-[:IN_SLOT]-(o:Concept) RETURN o.id, o.rk"
 
 # --- lookup family ------------------------------------------------------------------------------
@@ -152,7 +143,4 @@ LOOKUP: Final = (
 
 # --- cross-references ---------------------------------------------------------------------------
 XREFS: Final = "MATCH (:Concept {id: $id})-[:XREF]->(k:Code) RETURN k.db, k.code"
-BY_XREF: Final = (
-    "MATCH (:Code {key: $key})<-[:XREF]-(x:Concept) "
-    "RETURN x.id, x.name, x.tuis"
-)
+BY_XREF: Final = "MATCH (:Code {key: $key})<-[:XREF]-(x:Concept) RETURN x.id, x.name, x.tuis"

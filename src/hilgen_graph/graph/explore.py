@@ -26,6 +26,7 @@ EdgeFn = Callable[[str], tuple[list[tuple[str, str]], list[tuple[str, str]]]]
 ConceptsFn = Callable[[list[str]], dict[str, Concept]]
 
 DRAW_FORMATS: Final = (".png", ".html", ".graphml")
+MAX_PER_ROW: Final = 10  # nodes per drawn row before a generation wraps
 
 
 def bfs_neighbourhood(
@@ -177,16 +178,21 @@ def _generations(graph: nx.DiGraph, root: str) -> dict[str, int]:
 
 
 def layout(graph: nx.DiGraph, root: str) -> dict[str, tuple[float, float]]:
-    """Deterministic positions: one row per generation (parents on top), ids left to right."""
+    """Deterministic positions: one band per generation (parents on top), ids left to right;
+    a generation wider than ``MAX_PER_ROW`` wraps onto further rows of its band."""
     level = _generations(graph, root)
-    rows: dict[int, list[str]] = {}
+    bands: dict[int, list[str]] = {}
     for cid in sorted(graph.nodes):
-        rows.setdefault(level[cid], []).append(cid)
+        bands.setdefault(level[cid], []).append(cid)
     pos: dict[str, tuple[float, float]] = {}
-    for lv, ids in rows.items():
-        width = len(ids)
-        for i, cid in enumerate(ids):
-            pos[cid] = ((i + 0.5) / width if width else 0.5, -float(lv))
+    line = 0
+    for lv in sorted(bands):
+        ids = bands[lv]
+        for start in range(0, len(ids), MAX_PER_ROW):
+            row = ids[start : start + MAX_PER_ROW]
+            for i, cid in enumerate(row):
+                pos[cid] = ((i + 0.5) / len(row), -float(line))
+            line += 1
     return pos
 
 
@@ -271,7 +277,8 @@ def _svg(graph: nx.DiGraph, root: str) -> str:
             f'width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#333"/>'
             f'<text x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-weight="bold">'
             f"{html.escape(cid)}</text>"
-            f'<text x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle">{html.escape(short)}</text></g>'
+            f'<text x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle">'
+            f"{html.escape(short)}</text></g>"
         )
     parts.append("</svg>")
     return "\n".join(parts)
@@ -295,7 +302,7 @@ def _write_html(graph: nx.DiGraph, root: str, out: Path) -> None:
         f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
         f"<body><h1>{title}</h1><p>Arrows point from child to parent.</p>\n"
         f"{_svg(graph, root)}\n"
-        "<table border=\"1\" cellpadding=\"3\"><tr><th>id</th><th>name</th>"
+        '<table border="1" cellpadding="3"><tr><th>id</th><th>name</th>'
         f"<th>semantic types</th></tr>\n{rows}\n</table></body></html>\n"
     )
     _write_text(out, page)

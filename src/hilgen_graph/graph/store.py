@@ -32,7 +32,6 @@ import networkx as nx
 
 from hilgen_graph.graph.records import Concept, GraphRecord, GraphStats, SemanticType, Term
 
-
 SAMPLE_MODULUS = 2**32
 
 

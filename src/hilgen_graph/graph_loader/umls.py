@@ -266,16 +266,15 @@ class UmlsSource:
         yield from self._concepts(concept_ids, atoms, seen_sabs)
         for kind, n in zip(("concept", "term", "xref"), self._counts, strict=True):
             self.report.count(kind, n)
-        if self.source_versions is None:
-            if self.sabs is not None:
-                unknown = [s for s in self.sabs if s not in seen_sabs]
-                if unknown:
-                    raise GraphError(
-                        f"unknown source abbreviation(s) {', '.join(unknown)}; MRCONSO.RRF has "
-                        f"rows of: {', '.join(sorted(seen_sabs)) or '(none)'}",
-                        path=str(self.layout.find("MRCONSO.RRF")),
-                        fix="pass SABs from that list",
-                    )
+        if self.source_versions is None and self.sabs is not None:
+            unknown = [s for s in self.sabs if s not in seen_sabs]
+            if unknown:
+                raise GraphError(
+                    f"unknown source abbreviation(s) {', '.join(unknown)}; MRCONSO.RRF has "
+                    f"rows of: {', '.join(sorted(seen_sabs)) or '(none)'}",
+                    path=str(self.layout.find("MRCONSO.RRF")),
+                    fix="pass SABs from that list",
+                )
         yield from self._has_types(concept_ids, known_tuis)
         edges = _EdgeSet()
         if self.hierarchy in ("mrrel", "both"):

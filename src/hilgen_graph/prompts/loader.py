@@ -61,6 +61,7 @@ VARIABLES: dict[str, str] = {
     "labels": "the entity labels allowed in the output, comma-separated",
     "relation": "the relation asked for, in words (parent or child, sibling, related)",
     "concepts": "the retrieved related concepts, one per line: name, relation, type, synonyms",
+    "plan": "one numbered line per sentence to write, naming the concept each one uses",
     "sentence": "a sentence to annotate (two-step mode, second call)",
 }
 _REQUIRED_KEYS = ("family", "style", "system", "user")

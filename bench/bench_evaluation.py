@@ -1,0 +1,133 @@
+"""Evaluation speed: training sentences/s, inference sentences/s and nnshot decoding tokens/s.
+
+Baselines measured in the same process: inference with length-sorted batches vs corpus-order
+batches; nnshot nearest-neighbour scoring with one chunked matrix product vs a per-query loop;
+batched Viterbi vs one sentence at a time. Real MiniLM and real NCBI-disease sentences.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import torch
+
+from hilgen_graph.evaluation.encoders import resolve_encoder
+from hilgen_graph.evaluation.examples import TaggedSentence
+from hilgen_graph.evaluation.labels import LabelSet
+from hilgen_graph.evaluation.nnshot import (
+    SupportSet,
+    Transitions,
+    emission_log_probs,
+    label_scores,
+    viterbi,
+    viterbi_batch,
+)
+from hilgen_graph.evaluation.predict import encode
+from hilgen_graph.evaluation.train import (
+    TrainSettings,
+    load_model,
+    load_tokenizer,
+    torch_threads,
+    train_tagger,
+)
+
+
+def _ncbi(n: int) -> list[TaggedSentence]:
+    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.datasets import dataset_path
+
+    path = dataset_path("ncbi_disease", "dev", "iob")
+    sents = load_corpus(path, "conll").sentences[:n]
+    return [TaggedSentence.from_sentence(s) for s in sents]
+
+
+def _unsorted_encode(model: Any, tok: Any, words: list[tuple[str, ...]], bs: int) -> float:
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for b in range(0, len(words), bs):
+            batch = tok(
+                [list(w) for w in words[b : b + bs]],
+                is_split_into_words=True,
+                truncation=True,
+                max_length=128,
+                padding=True,
+                return_tensors="pt",
+            )
+            model(**batch)
+    return time.perf_counter() - started
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    torch.set_num_threads(torch_threads())
+    n_train, n_infer = (16, 64) if quick else (64, 400)
+    sents = _ncbi(n_train + n_infer)
+    train, infer = sents[:n_train], sents[n_train:]
+    labels = LabelSet.from_types(["Disease"])
+    enc_dir = resolve_encoder("minilm")
+    out: dict[str, Any] = {"threads": torch.get_num_threads(), "cpus": os.cpu_count()}
+
+    steps = 4 if quick else 12
+    tagger = train_tagger(
+        train,
+        [],
+        labels,
+        enc_dir,
+        TrainSettings(batch_size=8, min_steps=steps, max_steps=steps, eval_points=1),
+        seed=1,
+    )
+    out["train_sentences_per_second"] = round(tagger.train_sentences_per_second, 2)
+
+    tok = load_tokenizer(enc_dir)
+    model = load_model(enc_dir, labels).eval()
+    words = [s.words for s in infer]
+    encode(model, tok, words[:8])  # warm-up
+    e = encode(model, tok, words, batch_size=32, want_hidden=False)
+    sorted_sps = len(words) / e.seconds
+    unsorted_sps = len(words) / _unsorted_encode(model, tok, words, 32)
+    out["inference_sentences_per_second"] = round(sorted_sps, 2)
+    out["inference_unsorted_sentences_per_second"] = round(unsorted_sps, 2)
+    out["inference_sorted_vs_unsorted"] = round(sorted_sps / unsorted_sps, 2)
+
+    # nnshot decoding on random normalised embeddings of the encoder's width
+    gen = torch.Generator().manual_seed(0)
+    n_support, n_query, hidden = (5_000, 2_000, 384) if quick else (50_000, 20_000, 384)
+    support = SupportSet.build(
+        [torch.randn(n_support, hidden, generator=gen)],
+        [torch.randint(0, 3, (n_support,), generator=gen).tolist()],
+        3,
+    )
+    queries = torch.randn(n_query, hidden, generator=gen)
+    t0 = time.perf_counter()
+    scores = label_scores(queries, support)
+    chunked = time.perf_counter() - t0
+    n_loop = 200 if quick else 500
+    t0 = time.perf_counter()
+    qn = torch.nn.functional.normalize(queries[:n_loop], dim=-1)
+    for q in qn:  # baseline: one query at a time
+        sims = support.embeddings @ q
+        int(support.label_ids[int(sims.argmax())])
+    loop = (time.perf_counter() - t0) / n_loop * n_query
+    out["nnshot_support_tokens"] = n_support
+    out["nnshot_tokens_per_second"] = round(n_query / chunked, 1)
+    out["nnshot_per_query_loop_tokens_per_second"] = round(n_query / loop, 1)
+    out["nnshot_chunked_vs_loop"] = round(loop / chunked, 2)
+
+    trans = Transitions.estimate([list(s.tags) for s in train], labels)
+    lengths = [len(s.words) for s in infer]
+    ems, offset = [], 0
+    lp = emission_log_probs(scores)
+    for n in lengths:
+        ems.append(lp[offset % (n_query - n) : offset % (n_query - n) + n])
+        offset += n
+    t0 = time.perf_counter()
+    viterbi_batch(ems, trans)
+    batched = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for em in ems:
+        viterbi(em, trans)
+    single = time.perf_counter() - t0
+    out["viterbi_tokens_per_second"] = round(sum(lengths) / batched, 1)
+    out["viterbi_batched_vs_per_sentence"] = round(single / batched, 2)
+    return out

@@ -1,0 +1,61 @@
+"""CLI: `hilgen demo` runs the main job end to end on the embedded default."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+
+from hilgen_graph.cli.console import console
+
+
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="demo folder; rerun to resume")
+    ] = Path("runs/demo"),
+    llm: Annotated[
+        bool, typer.Option("--llm/--no-llm", help="make a small LLM-arm batch if a model exists")
+    ] = True,
+) -> None:
+    """Free graph → 5-shot NCBI-disease → KG (and LLM) arm → MiniLM variants → ensemble → report."""
+    from hilgen_graph.cli.evaluate_cmd import grid_progress, render_report
+    from hilgen_graph.demo import run_demo
+
+    started = time.time()
+    with grid_progress() as on_grid_event:
+        result = run_demo(
+            out,
+            with_llm=llm,
+            on_event=lambda msg: console.print(f"[bold cyan]demo:[/] {msg}"),
+            on_grid_event=on_grid_event,
+        )
+    g = result.graph
+    console.print(
+        Panel.fit(
+            f"graph: {g['concepts']:,} concepts, {g['terms']:,} terms, {g['isa']:,} is-a edges "
+            f"({', '.join(f'{k} {v}' for k, v in g['sources'].items())})",
+            title="knowledge graph",
+        )
+    )
+    if result.llm["status"] == "done":
+        s = result.llm["summary"]
+        console.print(
+            f"LLM arm: {s['accepted']} of {s['candidates']} generated sentences passed the "
+            f"validation funnel ({s['sentences_per_min']:.1f} sentences/min); "
+            f"rejected: {s['rejected']}"
+        )
+    else:
+        console.print(f"[yellow]LLM arm {result.llm['status']}:[/] {result.llm['reason']}")
+    render_report(result.report)
+    console.print(
+        f"demo finished in {(time.time() - started) / 60:.1f} min; "
+        f"report: {result.out_dir / 'eval' / 'report.md'}"
+    )
+
+
+def register(root: typer.Typer) -> None:
+    """Attach `hilgen demo` to the root app."""
+    root.command("demo")(demo)

@@ -1,0 +1,106 @@
+"""`hilgen augment kg` on real corpora with the session's ``free`` store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.graph.free_store import session_free_store
+from typer.testing import CliRunner
+
+from hilgen_graph.cli import app
+from hilgen_graph.errors import ExpansionError
+from hilgen_graph.expansion.layers import LAYERS
+from hilgen_graph.synthetic import read_synthetic
+
+runner = CliRunner()
+NCBI = "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
+
+
+@pytest.fixture(scope="session")
+def free_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_free_store(tmp_path_factory)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HILGEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_json_contract(free_store: Path, data_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "synth.jsonl"
+    args = [
+        "augment", "kg", "--corpus", str(data_root / NCBI), "--format", "pubtator",
+        "--k", "5", "--seed", "1", "--store", str(free_store),
+        "--layers", ",".join(LAYERS), "--top-k", "10", "--out", str(out), "--collapse", "--json",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("made", "dropped", "kept", "written", "linked_entities", "unlinked_entities"):
+        assert isinstance(data[key], int), key
+    assert set(data["layers"]) == set(LAYERS)
+    for layer, counts in data["layers"].items():
+        for key in ("made", "dropped", "linked_entities", "unlinked_entities"):
+            assert isinstance(counts[key], int), (layer, key)
+        assert counts["kept"] > 0, layer
+        assert counts["unlinked_entities"] == data["unlinked_entities"]
+    assert data["made"] == sum(c["made"] for c in data["layers"].values())
+    assert data["written"] == data["kept"] == len(list(read_synthetic(out)))
+    assert data["linked_entities"] + data["unlinked_entities"] == data["entities"]
+    assert len(data["linking"]["unlinked_entities"]) == data["unlinked_entities"]
+    assert len(data["eval_files"]) == 2
+
+
+def test_rich_summary_and_conll_input(free_store: Path, data_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "synth.jsonl"
+    args = [
+        "augment", "kg", "--corpus", str(data_root / "ner/ncbi_disease/conll/train.tsv"),
+        "--format", "conll", "--k", "2", "--seed", "3", "--store", str(free_store),
+        "--layers", "synonyms,parents", "--out", str(out),
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "synonyms" in result.stdout and "parents" in result.stdout
+    assert "linking by method" in result.stdout
+    records = list(read_synthetic(out))
+    assert records and {r.provenance.layer for r in records} <= {"synonyms", "parents"}
+    # CoNLL carries no concept ids: every link came from the strings
+    assert "corpus_id" not in result.stdout.split("linking by method:")[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--layers", "synonyms,cousins"], "unknown layer(s) 'cousins'; allowed: synonyms"),
+        (["--labels", "Chemical"], "'Chemical' not in the corpus sample; allowed: Disease"),
+        (["--preset", "paper-code"], "no is-a edges from 'SNOMEDCT_US'"),
+    ],
+)
+def test_bad_input_names_what_is_allowed(
+    free_store: Path, data_root: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    args = [
+        "augment", "kg", "--corpus", str(data_root / NCBI), "--store", str(free_store),
+        "--collapse", "--out", str(tmp_path / "x.jsonl"), "--no-approximate", *extra,
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, ExpansionError), result.output
+    assert message in str(result.exception)
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_error_exit_code_through_main(tmp_path: Path, data_root: Path) -> None:
+    code = "from hilgen_graph.cli import main; main()"
+    args = [
+        "augment", "kg", "--corpus", str(data_root / NCBI), "--store", str(tmp_path),
+        "--layers", "nope", "--out", str(tmp_path / "x.jsonl"),
+    ]  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1
+    assert "unknown layer(s) 'nope'" in proc.stderr
