@@ -54,13 +54,24 @@ def _dict_baseline(mentions: Sequence[str], keys: dict[str, int]) -> float:
     return time.perf_counter() - t0
 
 
+def _peak_rss_mb() -> float:
+    """High-water RSS of this process (``VmHWM``; unlike ``ru_maxrss`` it restarts at exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _index_child(store_dir: str, n: int) -> dict[str, Any]:
     """In a fresh process: read the store's terms, build the index, time lookups and search."""
     from hilgen_graph.expansion.store_index import term_columns
     from hilgen_graph.expansion.term_index import TermIndex
     from hilgen_graph.graph.embedded import EmbeddedStore
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss0 = _peak_rss_mb()
     store = EmbeddedStore(store_dir)
     t0 = time.perf_counter()
     cids, norms = term_columns(store)
@@ -68,7 +79,7 @@ def _index_child(store_dir: str, n: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     index = TermIndex.build(cids, norms)
     build_s = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _peak_rss_mb()
     del cids, norms
     rng = random.Random(0)
     names = [index.term(rng.randrange(len(index)))[0] for _ in range(n)]
@@ -113,6 +124,7 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
 
 def _free(store_dir: Path) -> dict[str, Any]:
     from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.corpus.records import Entity
     from hilgen_graph.expansion.linker import Linker
     from hilgen_graph.expansion.store_index import term_columns
     from hilgen_graph.expansion.term_index import TermIndex
@@ -158,8 +170,7 @@ def _free(store_dir: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     linked = 0
     for text, label in sample:
-        method, concepts, _, _ = exact_linker._by_string(text, label)
-        linked += bool(concepts)
+        linked += exact_linker.link(Entity(0, len(text), text, label)).linked
     exact_stage_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     approx_found = sum(1 for text, _ in sample if index.search(text, threshold=0.5, limit=5))

@@ -49,7 +49,7 @@ class CorpusFormatError(HilgenError):
 
 
 class GraphError(HilgenError):
-    """A knowledge source or graph store problem (bad RRF row, missing file, wrong store version)."""
+    """A knowledge source or graph store problem (bad RRF row, missing file, old store)."""
 
     def __init__(
         self,

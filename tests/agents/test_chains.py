@@ -186,3 +186,26 @@ def test_grounded_prompt_without_related_concepts_is_refused(req: GenerationRequ
     with pytest.raises(GenerationError, match="no related concepts"):
         chain.invoke(dataclasses.replace(req, related=()))
     assert model.calls == 0
+
+
+def test_grounded_two_step_lists_the_concepts_then_annotates(
+    store: GraphStore, req: GenerationRequest
+) -> None:
+    template = load_template("grounded-two-step-parents-children")
+    model = ScriptedChatModel(
+        script=[
+            tool_call_reply(PlainBatch, PlainBatch(sentences=[S1])),
+            tool_call_reply(
+                Annotation, Annotation(entities=[Mention(text="iron overload", label=SD)])
+            ),
+        ]
+    )
+    chain = build_chain(
+        model, template, Funnel(store), SETTINGS, annotate_template=ANNOTATE, labels=NCBI_LABELS
+    )
+    out = chain.invoke(req)
+    assert "Iron Overload" in model.prompts[0] and "1. use " in model.prompts[0]
+    assert out.results[0].accepted, out.results[0].reason
+    rec = out.results[0].record
+    assert rec is not None and rec.provenance.llm is not None
+    assert rec.provenance.llm.mode == "two-step"

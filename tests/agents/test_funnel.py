@@ -98,6 +98,11 @@ def test_parse_stage(store: GraphStore, request_: GenerationRequest) -> None:
     assert res.stage == "parse" and "not allowed" in res.reason
     res = funnel.check(dataclasses.replace(make(request_, GOOD, []), text="  "))
     assert res.stage == "parse"
+    res = funnel.check(make(request_, "Iron Overload (Disease)", [("Iron Overload", SD)]))
+    assert res.stage == "parse" and "not a sentence" in res.reason
+    echo = "The seed sentence rewritten with 'Iron Overload' in place of 'hemochromatosis'"
+    res = funnel.check(make(request_, echo, [("Iron Overload", SD)]))  # a real Qwen-0.5B reply
+    assert res.stage == "parse" and "echoes the prompt" in res.reason
 
 
 @pytest.mark.parametrize(

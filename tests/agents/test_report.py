@@ -88,7 +88,9 @@ def _cands() -> list[Candidate]:
         ),
     ]
     missing = [
-        GeneratedSentence(text="Anemia <b> was seen.", entities=[Mention(text="ataxia", label=SD)])
+        GeneratedSentence(
+            text="Anemia <b> was seen in two families.", entities=[Mention(text="ataxia", label=SD)]
+        )
     ]
     return [
         *candidates_from(req, good, lambda _i: pg, "raw-good"),
@@ -119,7 +121,7 @@ def test_build_report_counts_every_sentence_once() -> None:
     assert {"total", "accepted", "rejected"} <= set(data)
     json.dumps(data)
     page = render_html(report)
-    assert "Anemia &lt;b&gt; was seen." in page and "Anemia <b>" not in page
+    assert "Anemia &lt;b&gt; was seen in two families." in page and "Anemia <b>" not in page
 
 
 def test_check_file_adds_generation_time_rejections(tmp_path: Path) -> None:

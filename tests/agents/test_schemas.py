@@ -83,9 +83,8 @@ def test_request_values_fill_every_generation_variable() -> None:
     assert req.intended_ids == ["D019190", "D008664"]
     assert req.layer_of("D019190") == "parents" and req.layer_of("D000001") is None
     assert values["plan"].splitlines() == [
-        '1. the seed sentence rewritten with "Iron Overload" in place of "hemochromatosis"',
-        '2. the seed sentence rewritten with "Metal Metabolism, Inborn Errors" in place of '
-        '"hemochromatosis"',
+        '1. use "Iron Overload" instead of "hemochromatosis"',
+        '2. use "Metal Metabolism, Inborn Errors" instead of "hemochromatosis"',
     ]
 
 

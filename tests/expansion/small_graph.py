@@ -51,6 +51,7 @@ EXTRA_TERMS: list[tuple[str, str, str]] = [
     ("D004", "Malignant Hypertension", "ET"),
     ("D009", "Acetylsalicylic Acid", "ET"),
     ("D006", "Hypotension [Ambiguous]", "ET"),
+    ("D006", "[Ambiguous]", "ET"),  # nothing left once cleaned
     ("D007", "Aneurysm & Dissection", "ET"),
 ]
 

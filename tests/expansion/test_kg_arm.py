@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.expansion.conftest import NCBI_TRAIN, assert_valid_iob2
 
-from hilgen_graph.corpus.records import Sentence
+from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.errors import ExpansionError
@@ -126,3 +126,25 @@ def test_a_label_the_corpus_lacks_is_refused(
 ) -> None:
     with pytest.raises(ExpansionError, match="'Chemical' not in the corpus.*allowed: Disease"):
         augment_kg(ncbi_train[:50], free_store, config=KgConfig(labels=("Chemical",)))
+
+
+def test_names_without_tokens_are_dropped_and_counted(small_store: GraphStore) -> None:
+    text = "Patients with hypotension were treated with aspirin."
+    s = Sentence(
+        "doc:0",
+        "doc",
+        text,
+        tuple(tokenize(text)),
+        (
+            Entity(14, 25, "hypotension", "Disease", ("D006",)),
+            Entity(44, 51, "aspirin", "Chemical", ("D009",)),
+        ),
+    )
+    records, report = augment_kg([s], small_store, config=KgConfig(layers=("synonyms",)))
+    counts = report.layers["synonyms"]
+    assert counts.dropped == {"related name has no tokens": 1}
+    assert counts.made == counts.kept + 1
+    assert "Patients with acetylsalicylic acid" not in {r.text for r in records}
+    assert any(r.text.endswith("with acetylsalicylic acid.") for r in records)
+    for r in records:
+        assert_valid_iob2(r.tags)

@@ -189,3 +189,32 @@ def test_an_empty_stream_gives_an_empty_store(tmp_path: Path) -> None:
         "semantic_types": 0,
         "sources": {},
     }
+
+
+def test_same_type_sampling_through_slots_matches_the_rule(tmp_path: Path) -> None:
+    """Types larger than the fetch-all threshold are read slot window by slot window."""
+    from hilgen_graph.graph.records import HasType
+    from hilgen_graph.graph.store import sample_key, sample_offset
+
+    types: dict[str, set[str]] = {}
+    records: list[GraphRecord] = []
+    for i in range(3000):
+        cid = f"X{i:05d}"
+        tuis = ["T047"] if i % 10 else ["T047", "T191"]
+        if i % 7 == 0:
+            tuis = ["T191"]
+        if i < 40:
+            tuis = ["T999"]  # a small type: fetched whole
+        records.append(Concept(cid, f"name {i}"))
+        records += [HasType(cid, t) for t in tuis]
+        types[cid] = set(tuis)
+    build(tmp_path / "kg", records)
+    with EmbeddedStore(tmp_path / "kg") as store:
+        for cid in ("X00003", "X00007", "X00010", "X00020", "X02999", "X00005"):
+            candidates = [o for o in types if o != cid and types[o] & types[cid]]
+            for seed in (0, 1, 2):
+                offset = sample_offset(seed, cid)
+                expected = sorted(candidates, key=lambda o: sample_key(o, offset))
+                for limit in (1, 10, 300):
+                    got = [c.id for c in store.same_semantic_type(cid, limit, seed=seed)]
+                    assert got == expected[:limit], (cid, seed, limit)

@@ -180,3 +180,34 @@ def test_admin_import_of_the_export_gives_the_same_answers(tmp_path: Path) -> No
     finally:
         embedded.close()
         server.stop()
+
+
+@pytest.mark.neo4j
+def test_cli_load_and_related_on_neo4j_match_embedded(
+    scratch_neo4j: Neo4jStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from hilgen_graph.cli import app
+
+    release = write_synthetic_rrf(tmp_path / "META", SyntheticRrfSpec.small(concepts=80, seed=2))
+    meta = str(release.meta_dir)
+    runner = CliRunner()
+    monkeypatch.setenv("NEO4J_URI", scratch_neo4j.uri)  # --uri from the environment
+    loaded = runner.invoke(
+        app, ["graph", "load", "--source", "umls", "--umls-dir", meta, "--backend", "neo4j"]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    store = str(tmp_path / "kg")
+    loaded = runner.invoke(app, ["graph", "load", "--source", "umls", "--umls-dir", meta,
+                                 "--store", store])  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    for layer in ("parents", "children", "siblings", "synonyms", "semantic_type"):
+        args = ["graph", "related", cui(40), "--layer", layer, "--json"]
+        on_neo4j = runner.invoke(app, [*args, "--backend", "neo4j"])
+        embedded = runner.invoke(app, [*args, "--store", store])
+        assert on_neo4j.exit_code == 0, on_neo4j.output
+        assert on_neo4j.stdout == embedded.stdout
+    stats = runner.invoke(app, ["graph", "stats", "--backend", "neo4j", "--json"])
+    assert stats.exit_code == 0, stats.output
+    assert stats.stdout == runner.invoke(app, ["graph", "stats", "--store", store, "--json"]).stdout

@@ -64,7 +64,7 @@ SEED_RE = re.compile(r"^Seed sentence: (.*)$", re.M)
 TARGET_RE = re.compile(r'(?:The seed mention|The seed sentence mentions) "(.*?)" \((\w+)\)')
 ENTITY_RE = re.compile(r'^- "(.*?)" \((\w+)\)$', re.M)
 CONCEPT_RE = re.compile(r'^- "(.*?)" \|', re.M)
-N_RE = re.compile(r"Write (\d+) new sentences")
+N_RE = re.compile(r"[Ww]rite (\d+) new sentences")
 SENTENCE_RE = re.compile(r"^Sentence: (.*)$", re.M)
 
 

@@ -24,6 +24,7 @@ BUILTIN = {
     "grounded-related",
     "grounded-parents-children",
     "grounded-siblings",
+    "grounded-two-step-parents-children",
     "agent",
 }
 
@@ -48,10 +49,16 @@ def test_builtin_templates_cover_the_four_families_and_grounded_variants() -> No
     families = {t.family for t in templates.values() if t.style == "paper"}
     assert families == {"related", "parents_children", "siblings"}
     assert templates["paper-annotate"].family == "annotate"
-    for name in ("grounded-related", "grounded-parents-children", "grounded-siblings"):
+    for name in (
+        "grounded-related",
+        "grounded-parents-children",
+        "grounded-siblings",
+        "grounded-two-step-parents-children",
+    ):
         assert templates[name].grounded, name
         assert "concepts" in templates[name].variables
     for name in ("paper-related", "paper-parents-children", "paper-siblings"):
+        assert "plan" not in templates[name].variables  # ungrounded: no concept is named
         assert not templates[name].grounded
         assert templates[name].output == "plain"
         assert templates[name].annotate_with == "paper-annotate"

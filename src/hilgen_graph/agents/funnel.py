@@ -3,7 +3,8 @@ with the stage and a reason, keeping the model's raw output.
 
 Stages (``STAGES``):
 
-1. ``parse``: the reply fits the schema (sentence text present, labels allowed);
+1. ``parse``: the reply fits the schema (a sentence of at least ``MIN_WORDS`` words that does
+   not echo the prompt's instructions, labels allowed);
 2. ``iob``: the tags are well-formed IOB2 (seqeval's strict IOB2 scheme);
 3. ``span``: every mention text was found in the sentence and the tokens match the text;
 4. ``grounding``: every entity links to a graph concept whose semantic group fits its label
@@ -114,6 +115,8 @@ GENERIC_WORDS = frozenset(
     }
 )
 MAX_NGRAM = 6
+MIN_WORDS = 5  # fewer words than this is not a sentence ("Gardner Syndrome (Disease)")
+ECHO_NGRAM = 5  # a sentence sharing this many words in a row with the instructions echoes them
 SEED_COPY_RATIO = 0.9
 _TAG_RE = re.compile(r"^[BI]-\S+$")
 
@@ -308,6 +311,7 @@ class Funnel:
         self._link_cache: dict[str, tuple[Concept, ...]] = {}
         self._group_cache: dict[str, frozenset[str]] = {}
         self._names_cache: dict[str, frozenset[str]] = {}
+        self._echo_cache: dict[str, frozenset[tuple[str, ...]]] = {}
 
     def remember(self, text: str, record_id: str) -> None:
         """Count an already accepted sentence (of a resumed run) for the duplicate check."""
@@ -390,6 +394,12 @@ class Funnel:
             return reject("parse", c.parse_error)
         if not c.text.strip():
             return reject("parse", "the reply has no sentence text")
+        words = sum(1 for t in c.tokens if t.text[:1].isalnum()) if c.tokens else MIN_WORDS
+        if words < MIN_WORDS:
+            return reject("parse", f"{words} words is not a sentence (at least {MIN_WORDS})")
+        echo = self._echo(c)
+        if echo:
+            return reject("parse", f"echoes the prompt instructions ({echo!r}), not a sentence")
         if c.allowed_labels:
             bad = sorted({s.label for s in c.spans} - set(c.allowed_labels))
             bad += sorted(
@@ -515,6 +525,40 @@ class Funnel:
         return FunnelResult(
             c, None, "", tuple(passed), tuple(skipped), links, c.to_record(provenance)
         )
+
+    def _echo(self, c: Candidate) -> str:
+        """Words the sentence copies from its prompt template's instructions (or '')."""
+        llm = c.provenance.llm
+        if llm is None or not llm.prompt_name:
+            return ""
+        grams = self._instruction_grams(llm.prompt_name)
+        words = [t.text.lower() for t in tokenize(c.text) if t.text[:1].isalnum()]
+        for i in range(len(words) - ECHO_NGRAM + 1):
+            gram = tuple(words[i : i + ECHO_NGRAM])
+            if gram in grams:
+                return " ".join(gram)
+        return ""
+
+    def _instruction_grams(self, prompt_name: str) -> frozenset[tuple[str, ...]]:
+        if prompt_name not in self._echo_cache:
+            from hilgen_graph.agents.schemas import ECHO_PHRASES
+            from hilgen_graph.errors import ConfigError
+            from hilgen_graph.prompts.loader import load_template
+
+            try:
+                t = load_template(prompt_name)
+                text = f"{t.system}\n{t.user}"
+            except ConfigError:  # a template of another folder: only the plan wording
+                text = ""
+            literal = re.sub(r"\{[a-z_]+\}", " | ", " | ".join([text, *ECHO_PHRASES]))
+            grams: set[tuple[str, ...]] = set()
+            for part in literal.split("|"):
+                words = [t.text.lower() for t in tokenize(part) if t.text[:1].isalnum()]
+                grams.update(
+                    tuple(words[i : i + ECHO_NGRAM]) for i in range(len(words) - ECHO_NGRAM + 1)
+                )
+            self._echo_cache[prompt_name] = frozenset(grams)
+        return self._echo_cache[prompt_name]
 
     def _unlabelled(self, c: Candidate, labels: set[str]) -> str:
         """A known concept name of a labelled type found outside every entity, or ''.

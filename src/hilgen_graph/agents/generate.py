@@ -106,6 +106,7 @@ class GenerateSummary:
     calls: int
     repairs: int
     ledger: dict[str, Any] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)  # requests that raised (retried on rerun)
 
     @property
     def sentences_per_min(self) -> float:
@@ -306,11 +307,15 @@ def generate_llm(
         t, req = item
         return runnables[t.name].invoke(req)
 
+    failures: Counter[str] = Counter()
+
     def on_result(res: TaskResult[ChainResult]) -> None:
         nonlocal finished
         finished += 1
         if res.value is not None:
             runlog.append(_run_record(res.value, res.seconds, res.attempts))
+        elif res.error is not None:  # not committed: a rerun tries this request again
+            failures[f"{type(res.error).__name__}: {str(res.error)[:200]}"] += 1
         if progress is not None:
             progress(finished, total)
 
@@ -342,6 +347,12 @@ def generate_llm(
         len(seeds),
         {"heldout_paths": [str(p) for p in heldout_paths], "labels": labels},
     )
+    summary.failed = dict(failures)
+    if failures:
+        write_json_atomic(
+            summary.meta_out,
+            {**_read_meta(summary.meta_out), "failed": summary.failed},
+        )
     if error is not None:
         raise GenerationError(
             f"{error}; {summary.accepted} accepted sentences so far are in {config.out}; "

@@ -249,7 +249,8 @@ def build_report(results: Iterable[FunnelResult], elapsed_s: float | None = None
             slot = table.setdefault(key, [0, 0])
             slot[0] += 1
             slot[1] += ok
-        if "grounding" in r.passed or r.stage == "grounding":
+        reached = "grounding" in r.passed or r.stage == "grounding"
+        if reached and c.tokens:  # (sidecar rejections carry no tokens and no links)
             new = [e for e in r.links if not e.from_seed]
             sents += 1
             ents += len(new)

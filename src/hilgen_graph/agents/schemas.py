@@ -83,6 +83,10 @@ class RelatedConcept:
         return "- " + " | ".join(parts)
 
 
+#: Instruction wording small models were seen to echo as their "sentence" (an earlier plan
+#: wording, kept so the funnel still catches it in old outputs).
+ECHO_PHRASES = ("the seed sentence rewritten with",)
+
 #: How each layer is said in a prompt.
 LAYER_WORDS: dict[str, str] = {
     "parents": "broader concept (parent)",
@@ -138,7 +142,7 @@ class GenerationRequest:
         if not self.related:
             return "\n".join(f"{i + 1}. a new sentence" for i in range(self.n))
         return "\n".join(
-            f'{i + 1}. the seed sentence rewritten with "{c.name}" in place of "{self.target.text}"'
+            f'{i + 1}. use "{c.name}" instead of "{self.target.text}"'
             for i, c in ((i, self.related[i % len(self.related)]) for i in range(self.n))
         )
 

@@ -13,9 +13,9 @@ from hilgen_graph.cli.console import console
 
 
 def demo(
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="demo folder; rerun to resume")
-    ] = Path("runs/demo"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="demo folder; rerun to resume")] = Path(
+        "runs/demo"
+    ),
     llm: Annotated[
         bool, typer.Option("--llm/--no-llm", help="make a small LLM-arm batch if a model exists")
     ] = True,

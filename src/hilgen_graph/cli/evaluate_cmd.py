@@ -4,6 +4,8 @@ re-renders a finished run as tables."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,23 +80,11 @@ def render_report(report: dict[str, Any]) -> None:
             console.print(f"[red]failed[/] {ds} seed {f['seed']} {f['variant']}: {f['error']}")
 
 
-def evaluate(
-    config: Annotated[Path, typer.Option("--config", "-c", help="evaluation config (YAML)")],
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="run folder (default: runs/<config name>); rerun to resume"
-        ),
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
-) -> None:
-    """Train and score datasets × seeds × variants × model families; write a report."""
-    from hilgen_graph.evaluation.config import load_config
-    from hilgen_graph.evaluation.report import build_report
-    from hilgen_graph.evaluation.runner import RunEvent, run_grid
+@contextmanager
+def grid_progress() -> Iterator[Callable[[Any], None]]:
+    """Rich progress bars for an evaluation grid; yields the ``on_event`` sink for ``run_grid``."""
+    from hilgen_graph.evaluation.runner import RunEvent
 
-    cfg = load_config(config)
-    run_dir = out or Path("runs") / cfg.name
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -124,6 +114,27 @@ def evaluate(
                 if grid_task is not None:
                     progress.update(grid_task, completed=ev.done)
 
+        yield on_event
+
+
+def evaluate(
+    config: Annotated[Path, typer.Option("--config", "-c", help="evaluation config (YAML)")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="run folder (default: runs/<config name>); rerun to resume"
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Train and score datasets × seeds × variants × model families; write a report."""
+    from hilgen_graph.evaluation.config import load_config
+    from hilgen_graph.evaluation.report import build_report
+    from hilgen_graph.evaluation.runner import run_grid
+
+    cfg = load_config(config)
+    run_dir = out or Path("runs") / cfg.name
+    with grid_progress() as on_event:
         summary = run_grid(cfg, run_dir, on_event=on_event)
     report = build_report(run_dir)
     if json_out:

@@ -169,6 +169,7 @@ def register(root: typer.Typer) -> None:
         ]
         rows += [(f"rejected at {k}", v) for k, v in summary.rejected.items()]
         rows += [(f"skipped: {k}", v) for k, v in summary.skipped.items()]
+        rows += [(f"failed (retried on rerun): {k}", v) for k, v in summary.failed.items()]
         for name, value in rows:
             table.add_row(name, str(value))
         console.print(table)

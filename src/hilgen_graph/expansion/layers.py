@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.errors import ExpansionError
 from hilgen_graph.expansion.linker import Linker
 from hilgen_graph.expansion.names import NameOptions, display_name, is_inverted, strip_qualifiers
@@ -247,6 +248,8 @@ class Expander:
         return [items[i] for i in picked]
 
     def _usable(self, name: str, mention: str, seen: set[str], dropped: Counter[str]) -> bool:
+        if not tokenize(name):
+            return True  # no tokens: the substitution step drops it and counts why
         norm = normalize(name)
         if not norm or _UNUSABLE & set(name):
             dropped[DropReason.UNUSABLE_NAME] += 1
@@ -323,7 +326,7 @@ class Expander:
             if m.concept_id in seen_ids:
                 continue
             seen_ids.add(m.concept_id)
-            c = self.linker._concept(m.concept_id)
+            c = self.linker.concept(m.concept_id)
             if c is not None:
                 cands.append((c, ("search", mention, c.id), ""))
             if len(cands) >= self.config.top_k:

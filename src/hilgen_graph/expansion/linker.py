@@ -218,7 +218,8 @@ class Linker:
         return bool(self.groups_of(concept) & allowed)
 
     # --- stages --------------------------------------------------------------------------------
-    def _concept(self, cid: str) -> Concept | None:
+    def concept(self, cid: str) -> Concept | None:
+        """The store's concept ``cid`` (cached)."""
         if cid not in self._concept_cache:
             self._concept_cache[cid] = self.store.concept(cid)
         return self._concept_cache[cid]
@@ -230,7 +231,7 @@ class Linker:
             return []
         db, code = parsed
         for cid in dict.fromkeys([code, raw.strip(), f"{db}:{code}" if db else code]):
-            found = self._concept(cid)
+            found = self.concept(cid)
             if found is not None:
                 return [found]
         by_xref: Callable[[str, str], list[Concept]] | None = getattr(self.store, "by_xref", None)
@@ -261,7 +262,7 @@ class Linker:
             result = (method, (best,), 1.0, text)
         elif self.index is not None:
             for m in self.index.search(text, threshold=self.approx_threshold, limit=25):
-                concept = self._concept(m.concept_id)
+                concept = self.concept(m.concept_id)
                 if concept is not None and self.fits(concept, allowed):
                     result = (LinkMethod.APPROXIMATE, (concept,), float(m.score), m.text)
                     break

@@ -355,20 +355,34 @@ class TermIndex:
         return cached
 
     def _similar_words(self, word: str, threshold: float) -> np.ndarray:
-        grams = np.fromiter(_query_trigrams(word), dtype=np.int64)
-        codes = self._a["gram_codes"]
-        pos = np.searchsorted(codes, grams)
-        inside = pos < len(codes)
-        pos, found = pos[inside], grams[inside]
-        pos = pos[codes[pos] == found]
-        if not len(pos):
+        """Prefix filter + verification: a word with Jaccard >= t shares at least ceil(t * n) of
+        the query's n trigrams, so it holds one of the n - ceil(t * n) + 1 rarest of them."""
+        grams = np.array(sorted(_query_trigrams(word)), dtype=np.int64)
+        n = len(grams)
+        codes, ptr, owners = self._a["gram_codes"], self._a["gram_ptr"], self._a["gram_words"]
+        pos = np.minimum(np.searchsorted(codes, grams), max(len(codes) - 1, 0))
+        present = (codes[pos] == grams) if len(codes) else np.zeros(n, dtype=bool)
+        lengths = np.where(present, ptr[pos + 1] - ptr[pos], 0)
+        need = max(int(np.ceil(threshold * n - 1e-9)), 1)
+        order = np.argsort(lengths, kind="stable")
+        prefix = order[: n - need + 1]
+        parts = [owners[ptr[pos[i]] : ptr[pos[i] + 1]] for i in prefix if present[i]]
+        if not parts:
             return np.empty(0, np.int64)
-        ptr = self._a["gram_ptr"]
-        postings = np.concatenate([self._a["gram_words"][ptr[p] : ptr[p + 1]] for p in pos])
-        ids, shared = _unique_counts(postings)
-        sizes = self._a["word_ngrams"][ids]
-        jac = shared / (len(grams) + sizes - shared)
-        return ids[jac >= threshold].astype(np.int64)
+        cand = np.concatenate(parts)
+        if len(parts) > 1:
+            cand = np.sort(cand)
+            cand = cand[np.r_[True, cand[1:] != cand[:-1]]]
+        sizes = self._a["word_ngrams"][cand]
+        fit = (sizes >= threshold * n) & (sizes * threshold <= n)
+        cand, sizes = cand[fit], sizes[fit]
+        shared = np.zeros(len(cand), dtype=np.int64)
+        for i in np.flatnonzero(present):
+            posting = owners[ptr[pos[i]] : ptr[pos[i] + 1]]
+            at = np.minimum(np.searchsorted(posting, cand), len(posting) - 1)
+            shared += posting[at] == cand
+        jac = shared / (n + sizes - shared)
+        return cand[jac >= threshold].astype(np.int64)
 
     def _scores(self, cand: np.ndarray, query: str) -> np.ndarray:
         """Trigram Jaccard of ``query`` with each candidate term, vectorised."""

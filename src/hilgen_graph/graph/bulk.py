@@ -45,9 +45,8 @@ from hilgen_graph.graph.store import sample_rank
 DB_FILE: Final = "graph.lbug"
 CHUNK_ROWS: Final = 250_000  # rows a spool holds in memory before spilling to Parquet
 N_BUCKETS: Final = 32  # hash partitions per spilled table (power of two)
-SLOT_BITS: Final = 8  # same-type sampling: 2**SLOT_BITS slots per semantic type
-SLOT_SHIFT: Final = 32 - SLOT_BITS
-N_SLOTS: Final = 1 << SLOT_BITS
+SLOT_TARGET: Final = 64  # same-type sampling: about this many members per type slot
+MAX_SLOT_BITS: Final = 16
 _CHECK_EVERY: Final = 65_536  # records between spool-size checks and progress callbacks
 NO_NORM: Final = "\x1f"  # Name key prefix of a term whose normalised form is empty ("!!!")
 
@@ -55,9 +54,15 @@ Progress = Callable[[str, int], None]
 """Called with (phase, records read so far); phases: "read", "dedup", "copy", "done"."""
 
 
-def slot_key(tui: str, rank: int) -> str:
-    """The TypeSlot key of a concept with sampling rank ``rank`` under semantic type ``tui``."""
-    return f"{tui}:{rank >> SLOT_SHIFT}"
+def slot_bits(members: int) -> int:
+    """Slot bits of a type: ``2**bits`` slots of about :data:`SLOT_TARGET` members each."""
+    return min(MAX_SLOT_BITS, max(0, (members // SLOT_TARGET).bit_length() - 1))
+
+
+def slot_key(tui: str, rank: int, bits: int) -> str:
+    """The TypeSlot key of a concept with sampling rank ``rank`` under semantic type ``tui``:
+    the type's slot ``rank >> (32 - bits)`` (so a slot holds a contiguous range of ranks)."""
+    return f"{tui}:{rank >> (32 - bits)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +214,7 @@ def _distinct(table: pa.Table, keys: list[str], firsts: list[str], maxes: list[s
 class _Collected:
     semtypes: dict[str, tuple[str, str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
-    tuis_seen: set[str] = field(default_factory=set)
+    type_rows: dict[str, int] = field(default_factory=dict)  # tui -> HasType rows read
     records: int = 0
     self_loops: int = 0
 
@@ -223,7 +228,7 @@ def _read_stream(
     add_type = spools["hastype"].add
     add_isa = spools["isa"].add
     add_xref = spools["xref"].add
-    tuis_seen = out.tuis_seen
+    type_rows = out.type_rows
     n = 0
     for rec in cast(Iterable[Any], records):  # dispatched on its exact type below
         n += 1
@@ -245,10 +250,10 @@ def _read_stream(
             add_concept((rec.id, rec.preferred_name))
             for tui in rec.semantic_types:
                 add_type((rec.id, tui))
-                tuis_seen.add(tui)
+                type_rows[tui] = type_rows.get(tui, 0) + 1
         elif kind is HasType:
             add_type((rec.concept_id, rec.tui))
-            tuis_seen.add(rec.tui)
+            type_rows[rec.tui] = type_rows.get(rec.tui, 0) + 1
         elif kind is SemanticType:
             out.semtypes.setdefault(rec.tui, (rec.name, rec.group))
         elif kind is Xref:
@@ -275,6 +280,7 @@ def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> d
     w = _Writer(out_dir)
     slots: set[str] = set()
     type_counts: dict[str, int] = {}
+    bits = {tui: slot_bits(n) for tui, n in collected.type_rows.items()}
     for t, h in zip(spools["concept"].buckets(), spools["hastype"].buckets(), strict=True):
         # Both spools are bucketed by concept id, so a concept's types are in its bucket.
         t = _distinct(t, ["id"], ["name"], [])
@@ -285,7 +291,7 @@ def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> d
         cids = h.column("cid").to_pylist()
         tuis_col = h.column("tui").to_pylist()
         keys = [
-            slot_key(tui, ranks[cid] if cid in ranks else sample_rank(cid))
+            slot_key(tui, ranks[cid] if cid in ranks else sample_rank(cid), bits.get(tui, 0))
             for cid, tui in zip(cids, tuis_col, strict=True)
         ]
         slots.update(keys)
@@ -310,7 +316,7 @@ def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> d
     for t in spools["xref"].buckets():
         w.write("Code", _distinct(t, ["key"], ["db", "code"], []).select(["key", "db", "code"]))
         w.write("XREF", _distinct(t, ["cid", "key"], [], []).select(["cid", "key"]))
-    all_tuis = sorted(set(collected.semtypes) | collected.tuis_seen)
+    all_tuis = sorted(set(collected.semtypes) | set(collected.type_rows))
     w.write(
         "SemanticType",
         pa.table(
@@ -319,6 +325,7 @@ def _stage(spools: dict[str, _Spool], collected: _Collected, out_dir: Path) -> d
                 "name": pa.array([collected.semtypes.get(t, ("", ""))[0] for t in all_tuis], _S),
                 "grp": pa.array([collected.semtypes.get(t, ("", ""))[1] for t in all_tuis], _S),
                 "n": pa.array([type_counts.get(t, 0) for t in all_tuis], pa.int64()),
+                "bits": pa.array([bits.get(t, 0) for t in all_tuis], pa.int64()),
             }
         ),
     )
@@ -458,36 +465,14 @@ def build_store(
         files = _stage(spools, collected, final)
         if progress is not None:
             progress("copy", collected.records)
-        db = ladybug.Database(str(build / DB_FILE))
         try:
-            conn = ladybug.Connection(db)
-            for ddl in [*Q.NODE_TABLES.values(), *Q.REL_TABLES.values()]:
-                conn.execute(ddl)
-            dropped: dict[str, int] = {}
-            for table in _COPY_ORDER:
-                if table in files:
-                    ignore = table in Q.REL_TABLES
-                    result = conn.execute(
-                        Q.copy_from(table, str(files[table]), ignore_errors=ignore)
-                    )
-                    if ignore:
-                        skipped = _copy_warnings(result)
-                        if skipped:
-                            dropped[table] = skipped
-            if collected.self_loops:
-                dropped["ISA (self loops)"] = collected.self_loops
-            for name, version in sorted(collected.sources.items()):
-                conn.execute(Q.SOURCE_PUT, {"name": name, "version": version})
-            stats = read_stats(conn)
-            conn.execute(
-                Q.META_PUT,
-                {"key": "loaded_at", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
-            )
-            # The marker goes in last: a store without it never reads as complete.
-            conn.execute(Q.META_PUT, {"key": "schema", "value": Q.SCHEMA_VERSION})
-            conn.close()
-        finally:
-            db.close()
+            stats, dropped = _copy_into_new_db(build / DB_FILE, files, collected)
+        except RuntimeError as err:  # the engine's errors: translate at the boundary
+            raise GraphError(
+                f"the bulk copy into the embedded store failed: {err}",
+                path=str(target),
+                fix="check free disk space and the records of the source; nothing was replaced",
+            ) from err
         shutil.rmtree(staging)
         _swap_into_place(build, target)
     except BaseException:
@@ -502,3 +487,38 @@ def build_store(
         dropped=dropped,
         path=str(target),
     )
+
+
+def _copy_into_new_db(
+    db_file: Path, files: dict[str, Path], collected: _Collected
+) -> tuple[GraphStats, dict[str, int]]:
+    """Create the schema, COPY every staged table, write sources and (last) the marker."""
+    db = ladybug.Database(str(db_file))
+    try:
+        conn = ladybug.Connection(db)
+        for ddl in [*Q.NODE_TABLES.values(), *Q.REL_TABLES.values()]:
+            conn.execute(ddl)
+        dropped: dict[str, int] = {}
+        for table in _COPY_ORDER:
+            if table in files:
+                ignore = table in Q.REL_TABLES
+                result = conn.execute(Q.copy_from(table, str(files[table]), ignore_errors=ignore))
+                if ignore:
+                    skipped = _copy_warnings(result)
+                    if skipped:
+                        dropped[table] = skipped
+        if collected.self_loops:
+            dropped["ISA (self loops)"] = collected.self_loops
+        for name, version in sorted(collected.sources.items()):
+            conn.execute(Q.SOURCE_PUT, {"name": name, "version": version})
+        stats = read_stats(conn)
+        conn.execute(
+            Q.META_PUT,
+            {"key": "loaded_at", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+        )
+        # The marker goes in last: a store without it never reads as complete.
+        conn.execute(Q.META_PUT, {"key": "schema", "value": Q.SCHEMA_VERSION})
+        conn.close()
+    finally:
+        db.close()
+    return stats, dropped

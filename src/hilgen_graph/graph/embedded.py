@@ -19,9 +19,7 @@ from hilgen_graph.errors import GraphError
 from hilgen_graph.graph import embedded_queries as Q
 from hilgen_graph.graph.bulk import (
     DB_FILE,
-    N_SLOTS,
     NO_NORM,
-    SLOT_SHIFT,
     LoadReport,
     Progress,
     build_store,
@@ -41,7 +39,7 @@ from hilgen_graph.graph.records import (
 from hilgen_graph.graph.store import SAMPLE_MODULUS, sample_offset
 
 # same_semantic_type: when the candidates of a concept's types are at most this many, fetch them
-# all; otherwise read slot windows (see ``_sample_slots``).
+# all; otherwise read slot windows (see ``EmbeddedStore._sample_type``).
 _FETCH_ALL_MAX = 256
 
 
@@ -62,7 +60,7 @@ class EmbeddedStore:
         self.read_only = read_only
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
-        self._type_sizes: dict[str, int] = {}
+        self._type_sizes: dict[str, tuple[int, int]] = {}
         if read_only or (self.path / DB_FILE).exists():
             self._open()
 
@@ -259,66 +257,72 @@ class EmbeddedStore:
         if me is None or not me.semantic_types:
             return []
         offset = sample_offset(seed, concept_id)
-        total = sum(self._type_size(t) for t in me.semantic_types)
-        if total <= _FETCH_ALL_MAX:
-            ranks: dict[str, int] = {}
+        info = {t: self._type_info(t) for t in me.semantic_types}
+        rows: dict[str, list[Any]] = {}  # candidate id -> (id, name, tuis, rank)
+        if sum(n for n, _ in info.values()) <= _FETCH_ALL_MAX:
             for tui in me.semantic_types:
-                for cid, rk in self._rows(Q.TYPE_MEMBERS, {"tui": tui}):
-                    ranks[cid] = int(rk)
+                for row in self._rows(Q.TYPE_MEMBERS, {"tui": tui}):
+                    rows[row[0]] = row
         else:
-            ranks = self._sample_slots(list(me.semantic_types), total, offset, limit, concept_id)
-        ranks.pop(concept_id, None)
+            # Each type is complete below its own bound; below the smallest bound the union is
+            # complete, and the type that set it alone has ``limit`` candidates there.
+            bound = SAMPLE_MODULUS
+            for tui, (n, bits) in info.items():
+                got, type_bound = self._sample_type(tui, n, bits, offset, limit, concept_id)
+                rows.update(got)
+                bound = min(bound, type_bound)
+            rows = {c: r for c, r in rows.items() if (r[3] - offset) % SAMPLE_MODULUS < bound}
+        rows.pop(concept_id, None)
         best = heapq.nsmallest(
-            limit, ranks.items(), key=lambda kv: ((kv[1] - offset) % SAMPLE_MODULUS, kv[0])
+            limit, rows.values(), key=lambda r: ((r[3] - offset) % SAMPLE_MODULUS, r[0])
         )
-        ids = [cid for cid, _ in best]
-        found = self._concepts_by_ids(ids)
-        return [found[i] for i in ids if i in found]
+        return [self._concept(r) for r in best]
 
-    def _type_size(self, tui: str) -> int:
-        size = self._type_sizes.get(tui)
-        if size is None:
-            size = int(self._scalar(Q.TYPE_SIZE, {"tui": tui}) or 0)
-            self._type_sizes[tui] = size
-        return size
+    def _type_info(self, tui: str) -> tuple[int, int]:
+        """(members, slot bits) of a semantic type, cached per open store."""
+        info = self._type_sizes.get(tui)
+        if info is None:
+            rows = self._rows(Q.TYPE_SIZE, {"tui": tui})
+            info = (int(rows[0][0] or 0), int(rows[0][1] or 0)) if rows else (0, 0)
+            self._type_sizes[tui] = info
+        return info
 
-    def _sample_slots(
-        self, tuis: list[str], total: int, offset: int, limit: int, concept_id: str
-    ) -> dict[str, int]:
-        """Members of the slots that cover the first ``limit`` sample keys, read in windows.
+    def _sample_type(
+        self, tui: str, members: int, bits: int, offset: int, limit: int, concept_id: str
+    ) -> tuple[dict[str, list[Any]], int]:
+        """Members of ``tui``'s slots that cover the first ``limit`` sample keys, and the key
+        bound below which they are complete (``2**32``: the whole type was read).
 
-        Slot ``s`` of a type holds the members with ``rank >> SLOT_SHIFT == s``. Reading slots
-        ``s0, s0+1, ...`` (cyclically, ``s0`` = the offset's slot) covers sample keys from 0 up
-        to ``bound``; once ``limit`` candidates lie below ``bound`` the answer is complete.
+        Slot ``s`` holds the members with ``rank >> (32 - bits) == s``. Reading slots ``s0,
+        s0+1, ...`` (cyclically; ``s0`` = the offset's slot) covers the sample keys from 0 up
+        to ``bound``; once ``limit`` candidates lie below ``bound`` the type is done.
         """
-        start = offset >> SLOT_SHIFT
-        within = offset - (start << SLOT_SHIFT)  # how far into the start slot the offset lies
-        per_slot = max(total / N_SLOTS, 1.0)
-        window = min(N_SLOTS, max(1, int((limit + 1) * 1.5 / per_slot) + 1))
-        ranks: dict[str, int] = {}
+        n_slots, shift = 1 << bits, 32 - bits
+        start = offset >> shift
+        within = offset - (start << shift)  # how far into the start slot the offset lies
+        per_slot = max(members / n_slots, 1.0)
+        window = min(n_slots, max(1, int((limit + 1) * 1.5 / per_slot) + 1))
+        rows: dict[str, list[Any]] = {}
         read = 0
-        while read < N_SLOTS:
-            count = min(window, N_SLOTS - read)
+        while read < n_slots:
+            count = min(window, n_slots - read)
             for i in range(count):
-                for tui in tuis:
-                    key = f"{tui}:{(start + read + i) % N_SLOTS}"
-                    for cid, rk in self._rows(Q.SLOT_MEMBERS, {"key": key}):
-                        ranks[cid] = int(rk)
+                key = f"{tui}:{(start + read + i) % n_slots}"
+                for row in self._rows(Q.SLOT_MEMBERS, {"key": key}):
+                    rows[row[0]] = row
             read += count
-            if read >= N_SLOTS:
+            if read >= n_slots:
                 break
-            bound = (read << SLOT_SHIFT) - within
+            bound = (read << shift) - within
             below = sum(
                 1
-                for cid, rk in ranks.items()
-                if cid != concept_id and (rk - offset) % SAMPLE_MODULUS < bound
+                for cid, row in rows.items()
+                if cid != concept_id and (row[3] - offset) % SAMPLE_MODULUS < bound
             )
             if below >= limit:
-                return {
-                    cid: rk for cid, rk in ranks.items() if (rk - offset) % SAMPLE_MODULUS < bound
-                }
+                return rows, bound
             window *= 2
-        return ranks
+        return rows, SAMPLE_MODULUS
 
     def neighbourhood(self, concept_id: str, depth: int = 1, limit: int = 200) -> nx.DiGraph:
         def edges(cid: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

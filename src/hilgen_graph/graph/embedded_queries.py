@@ -16,8 +16,8 @@ Schema (version :data:`SCHEMA_VERSION`)::
 
     (:Concept {id, name, rk, tuis})  -[:ISA {source}]->  (:Concept)
     (:Concept) -[:HAS_TERM {text, source, tty, preferred}]-> (:Name {norm})
-    (:Concept) -[:HAS_TYPE]-> (:SemanticType {tui, name, grp, n})
-    (:Concept) -[:IN_SLOT]-> (:TypeSlot {key = "TUI:slot"})  # seeded same-type sampling
+    (:Concept) -[:HAS_TYPE]-> (:SemanticType {tui, name, grp, n, bits})
+    (:Concept) -[:IN_SLOT]-> (:TypeSlot {key = "TUI:slot"})  # slot = rk >> (32 - bits)
     (:Concept) -[:XREF]-> (:Code {key = "DB:code", db, code})
     (:Source {name, version}), (:Meta {key, value})         # Meta "schema" is written last
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = "hilgen-embedded-5"
+SCHEMA_VERSION: Final = "hilgen-embedded-6"
 
 # --- schema -------------------------------------------------------------------------------------
 NODE_TABLES: Final[dict[str, str]] = {
@@ -37,7 +37,7 @@ NODE_TABLES: Final[dict[str, str]] = {
     ),
     "SemanticType": (
         "CREATE NODE TABLE SemanticType("
-        "tui STRING, name STRING, grp STRING, n INT64, PRIMARY KEY(tui))"
+        "tui STRING, name STRING, grp STRING, n INT64, bits INT64, PRIMARY KEY(tui))"
     ),
     "TypeSlot": "CREATE NODE TABLE TypeSlot(key STRING, PRIMARY KEY(key))",
     "Name": "CREATE NODE TABLE Name(norm STRING, PRIMARY KEY(norm))",
@@ -83,7 +83,7 @@ SOURCES: Final = "MATCH (s:Source) RETURN s.name, s.version ORDER BY s.name"
 # --- concept family (every concept row is: id, name, tuis) --------------------------------------
 CONCEPT: Final = "MATCH (x:Concept {id: $id}) RETURN x.id, x.name, x.tuis"
 SEMANTIC_TYPE: Final = "MATCH (s:SemanticType {tui: $tui}) RETURN s.tui, s.name, s.grp"
-TYPE_SIZE: Final = "MATCH (s:SemanticType {tui: $tui}) RETURN s.n"
+TYPE_SIZE: Final = "MATCH (s:SemanticType {tui: $tui}) RETURN s.n, s.bits"
 
 # --- synonyms family ----------------------------------------------------------------------------
 SYNONYMS: Final = (
@@ -130,8 +130,12 @@ UP_EDGES: Final = "MATCH (:Concept {id: $id})-[r:ISA]->(p:Concept) RETURN p.id, 
 DOWN_EDGES: Final = "MATCH (:Concept {id: $id})<-[r:ISA]-(k:Concept) RETURN k.id, r.source"
 
 # --- semantic-type family -----------------------------------------------------------------------
-TYPE_MEMBERS: Final = "MATCH (:SemanticType {tui: $tui})<-[:HAS_TYPE]-(o:Concept) RETURN o.id, o.rk"
-SLOT_MEMBERS: Final = "MATCH (:TypeSlot {key: $key})<-[:IN_SLOT]-(o:Concept) RETURN o.id, o.rk"
+TYPE_MEMBERS: Final = (
+    "MATCH (:SemanticType {tui: $tui})<-[:HAS_TYPE]-(x:Concept) RETURN x.id, x.name, x.tuis, x.rk"
+)
+SLOT_MEMBERS: Final = (
+    "MATCH (:TypeSlot {key: $key})<-[:IN_SLOT]-(x:Concept) RETURN x.id, x.name, x.tuis, x.rk"
+)
 
 # --- lookup family ------------------------------------------------------------------------------
 # One primary-key lookup on the normalised form; the last column tells whether the term's text

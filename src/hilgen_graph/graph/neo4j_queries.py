@@ -67,7 +67,6 @@ CONSTRAINTS: Final[tuple[str, ...]] = (
 )
 INDEXES: Final[tuple[str, ...]] = (
     "CREATE INDEX hilgen_has_type_sample IF NOT EXISTS FOR ()-[r:HAS_TYPE]-() ON (r.tui, r.rk)",
-    "CREATE INDEX hilgen_isa_source IF NOT EXISTS FOR ()-[r:ISA]-() ON (r.source)",
 )
 AWAIT_INDEXES: Final = "CALL db.awaitIndexes(600)"
 
