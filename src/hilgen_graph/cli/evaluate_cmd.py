@@ -151,12 +151,21 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="a run folder written by `hilgen evaluate`")],
     json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     write: Annotated[
-        bool, typer.Option("--write", help="also rewrite report.md, report.json and plots")
+        bool,
+        typer.Option(
+            "--write",
+            help="recompute the ensembles from the stored predictions and rewrite report.md, "
+            "report.json and the plots (for a grid stopped before its end)",
+        ),
     ] = False,
 ) -> None:
     """Re-render a finished (or partly finished) evaluation run as tables."""
     from hilgen_graph.evaluation.report import build_report, write_report
+    from hilgen_graph.evaluation.runner import rebuild_ensembles
 
+    if write:
+        build_report(run_dir)  # fails early with a clear message if this is not a run folder
+        rebuild_ensembles(run_dir)
     rep = write_report(run_dir) if write else build_report(run_dir)
     if json_out:
         print_json(rep)

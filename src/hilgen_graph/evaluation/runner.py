@@ -308,7 +308,12 @@ def vars_prf(p: Any) -> dict[str, float]:
     }
 
 
-def _ensembles(config: EvalConfig, prep: Prepared, seed_dir: Path) -> dict[str, Any] | None:
+def _ensembles(
+    config: EvalConfig,
+    dev_gold: list[list[str]],
+    test_gold: list[list[str]],
+    seed_dir: Path,
+) -> dict[str, Any] | None:
     """Best-on-dev ensemble per family over the finished variants of one seed."""
     runs = {}
     for v in config.variants:
@@ -317,8 +322,6 @@ def _ensembles(config: EvalConfig, prep: Prepared, seed_dir: Path) -> dict[str, 
             runs[v] = (read_json(rd / "result.json"), read_json(rd / "predictions.json"))
     if len(runs) < 2:
         return None
-    dev_gold = [list(s.tags) for s in prep.dev]
-    test_gold = [list(s.tags) for s in prep.test]
     out: dict[str, Any] = {}
     for fam in config.model:
         members = {v: r for v, r in runs.items() if fam in r[0]["families"]}
@@ -393,6 +396,27 @@ def _prepare_seed(
     return SeedData(seed_dir, sample, synth)
 
 
+def rebuild_ensembles(run_dir: Path) -> int:
+    """Recompute every seed's ensembles from the predictions stored in a run folder (for a grid
+    that was stopped before its end); return how many seeds got ensembles."""
+    cfg = EvalConfig.model_validate(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    done = 0
+    for ds in cfg.dataset_names:
+        gold_dir = run_dir / "runs" / ds
+        if (
+            not (gold_dir / "dev_gold.json").is_file()
+            or not (gold_dir / "test_gold.json").is_file()
+        ):
+            continue
+        dev_gold = read_json(gold_dir / "dev_gold.json")["tags"]
+        test_gold = read_json(gold_dir / "test_gold.json")["tags"]
+        for seed in cfg.seeds:
+            seed_dir = gold_dir / f"seed-{seed}"
+            if seed_dir.is_dir() and _ensembles(cfg, dev_gold, test_gold, seed_dir) is not None:
+                done += 1
+    return done
+
+
 def run_grid(
     config: EvalConfig, out_dir: Path, *, on_event: EventSink | None = None
 ) -> GridSummary:
@@ -415,10 +439,11 @@ def run_grid(
     seeds_ready: dict[tuple[str, int], SeedData] = {}
     for ds in config.dataset_names:
         prep = prepared[ds]
-        write_json(
-            out_dir / "runs" / ds / "test_gold.json",
-            {"ids": [s.id for s in prep.test], "tags": [list(s.tags) for s in prep.test]},
-        )
+        for split, sents in (("dev", prep.dev), ("test", prep.test)):
+            write_json(
+                out_dir / "runs" / ds / f"{split}_gold.json",
+                {"ids": [s.id for s in sents], "tags": [list(s.tags) for s in sents]},
+            )
         for seed in config.seeds:
             seeds_ready[(ds, seed)] = _prepare_seed(config, prep, seed, out_dir, emit)
     # 2. training runs, variant-major (every seed's baseline first, then the next variant), so
@@ -469,7 +494,13 @@ def run_grid(
     # 3. ensembles per dataset and seed over the finished variants
     if config.ensembles:
         for (ds, _seed), sd in seeds_ready.items():
-            _ensembles(config, prepared[ds], sd.seed_dir)
+            prep = prepared[ds]
+            _ensembles(
+                config,
+                [list(s.tags) for s in prep.dev],
+                [list(s.tags) for s in prep.test],
+                sd.seed_dir,
+            )
     summary.seconds = time.time() - started
     grid_file = out_dir / "grid.json"
     previous = read_json(grid_file).get("total_seconds", 0.0) if grid_file.is_file() else 0.0

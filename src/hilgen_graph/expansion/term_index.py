@@ -112,20 +112,24 @@ def _trigram_codes(packed: _Packed) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(width, out=starts[1:])
     buf = np.zeros(int(starts[-1]), dtype=np.uint8)
     if n:
-        owner = np.repeat(np.arange(n, dtype=np.int64), lens)
         # byte j of string i goes to starts[i] + 1 + (j - offsets[i]), and starts[i] equals
         # offsets[i] + 3 * i, so to j + 3 * i + 1
-        dest = np.arange(len(packed.data), dtype=np.int64) + 3 * owner + 1
+        dest = np.arange(len(packed.data), dtype=np.int64)
+        dest += np.repeat(np.arange(1, 3 * n + 1, 3, dtype=np.int64), lens)
         buf[dest] = packed.data
+        del dest
         buf[starts[:-1]] = 32
         buf[starts[1:] - 2] = 32
     if len(buf) < 3:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    b0, b1, b2 = buf[:-2].astype(np.int64), buf[1:-1].astype(np.int64), buf[2:].astype(np.int64)
-    valid = (b0 != 0) & (b1 != 0) & (b2 != 0)
-    codes = ((b0 << 16) | (b1 << 8) | b2)[valid]
-    owner_pos = np.repeat(np.arange(n, dtype=np.int64), width)[:-2][valid]
-    return codes, owner_pos
+    nonzero = buf != 0
+    valid = nonzero[:-2] & nonzero[1:-1] & nonzero[2:]
+    del nonzero
+    codes = buf[:-2].astype(np.uint32) << 16
+    codes |= buf[1:-1].astype(np.uint32) << 8
+    codes |= buf[2:]
+    owner = np.repeat(np.arange(n, dtype=np.int32), width)[:-2]
+    return codes[valid].astype(np.int64), owner[valid].astype(np.int64)
 
 
 def _query_trigrams(s: str) -> set[int]:
@@ -203,42 +207,37 @@ class TermIndex:
         if isinstance(norms, pa.ChunkedArray):
             norms = norms.combine_chunks() if norms.num_chunks else pa.array([], pa.large_string())
         n_terms = len(norms)
-        # words of every term, and the vocabulary
+        # words of every term (every list has at least one element: "" splits to [""])
         split = pc.split_pattern(pc.fill_null(norms, ""), " ")
-        flat = pc.list_flatten(split)
-        parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
-        encoded = (
-            pc.dictionary_encode(flat).combine_chunks()
-            if isinstance(flat, pa.ChunkedArray)
-            else pc.dictionary_encode(flat)
-        )
-        word_of = np.asarray(encoded.indices, dtype=np.int64)
+        offs = np.asarray(split.offsets, dtype=np.int64)
+        encoded = pc.dictionary_encode(pc.list_flatten(split))
+        del split
+        word_of = np.asarray(encoded.indices)
         vocab = _Packed.from_arrow(encoded.dictionary)
+        del encoded
         n_words = len(vocab)
-        vocab_lens = vocab.lengths()
         freq = np.bincount(word_of, minlength=n_words).astype(np.int64)
-        empty = vocab_lens == 0
         # each term's rarest words: key = frequency, then position (first wins on ties)
         big = np.int64(1) << 62
-        key = np.where(empty[word_of], big, (freq[word_of] << 20))
-        seg_starts = np.empty(0, dtype=np.int64)
-        if len(parent):
-            seg_starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
-            pos_in_term = np.arange(len(parent), dtype=np.int64) - np.repeat(
-                seg_starts, np.diff(np.r_[seg_starts, len(parent)])
-            )
-            key = key | np.minimum(pos_in_term, (1 << 20) - 1)
+        mask = (1 << 20) - 1
+        key = freq[word_of] << 20
+        key[(vocab.lengths() == 0)[word_of]] = big
+        pos = np.arange(len(word_of), dtype=np.int64)
+        pos -= np.repeat(offs[:-1], np.diff(offs))
+        np.minimum(pos, mask, out=pos)
+        key |= pos
+        del pos
+        seg_starts = offs[:-1]
         chosen_word: list[np.ndarray] = []
         chosen_term: list[np.ndarray] = []
-        work = key.copy()
-        for _ in range(words_per_term if len(parent) else 0):
-            mins = np.minimum.reduceat(work, seg_starts)
-            ok = mins < big
-            seg_pos = seg_starts + (mins & ((1 << 20) - 1))
-            seg_pos = seg_pos[ok]
-            chosen_word.append(word_of[seg_pos])
-            chosen_term.append(parent[seg_pos])
-            work[seg_pos] = big
+        for _ in range(words_per_term if len(word_of) else 0):
+            mins = np.minimum.reduceat(key, seg_starts)
+            ok = np.flatnonzero(mins < big)
+            seg_pos = seg_starts[ok] + (mins[ok] & mask)
+            chosen_word.append(word_of[seg_pos].astype(np.int64))
+            chosen_term.append(ok)
+            key[seg_pos] = big
+        del key, word_of
         cw = np.concatenate(chosen_word) if chosen_word else np.empty(0, np.int64)
         ct = np.concatenate(chosen_term) if chosen_term else np.empty(0, np.int64)
         word_ptr, word_terms = _csr(cw, ct, n_words)
@@ -355,32 +354,38 @@ class TermIndex:
         return cached
 
     def _similar_words(self, word: str, threshold: float) -> np.ndarray:
-        """Prefix filter + verification: a word with Jaccard >= t shares at least ceil(t * n) of
-        the query's n trigrams, so it holds one of the n - ceil(t * n) + 1 rarest of them."""
+        """Words sharing enough trigrams with ``word``. A word with Jaccard >= t shares at least
+        ``need = ceil(t * n)`` of the query's n trigrams (so, for t = 1, it holds the rarest one):
+        exact words are found from one posting list, others by counting over all of them."""
         grams = np.array(sorted(_query_trigrams(word)), dtype=np.int64)
         n = len(grams)
         codes, ptr, owners = self._a["gram_codes"], self._a["gram_ptr"], self._a["gram_words"]
-        pos = np.minimum(np.searchsorted(codes, grams), max(len(codes) - 1, 0))
-        present = (codes[pos] == grams) if len(codes) else np.zeros(n, dtype=bool)
-        lengths = np.where(present, ptr[pos + 1] - ptr[pos], 0)
-        need = max(int(np.ceil(threshold * n - 1e-9)), 1)
-        order = np.argsort(lengths, kind="stable")
-        prefix = order[: n - need + 1]
-        parts = [owners[ptr[pos[i]] : ptr[pos[i] + 1]] for i in prefix if present[i]]
-        if not parts:
+        if not len(codes) or not n:
             return np.empty(0, np.int64)
-        cand = np.concatenate(parts)
-        if len(parts) > 1:
-            cand = np.sort(cand)
-            cand = cand[np.r_[True, cand[1:] != cand[:-1]]]
+        pos = np.minimum(np.searchsorted(codes, grams), len(codes) - 1)
+        present = codes[pos] == grams
+        need = max(int(np.ceil(threshold * n - 1e-9)), 1)
+        if int(present.sum()) < need:
+            return np.empty(0, np.int64)
+        pos = pos[present]
+        lengths = ptr[pos + 1] - ptr[pos]
+        if need == n:  # exact: candidates from the rarest posting, verified on the others
+            order = np.argsort(lengths, kind="stable")
+            p0 = pos[order[0]]
+            cand = owners[ptr[p0] : ptr[p0 + 1]].astype(np.int64)
+            for p in pos[order[1:]]:
+                posting = owners[ptr[p] : ptr[p + 1]]
+                at = np.minimum(np.searchsorted(posting, cand), len(posting) - 1)
+                cand = cand[posting[at] == cand]
+                if not len(cand):
+                    break
+            sizes = self._a["word_ngrams"][cand]
+            return cand[sizes == n]
+        postings = np.concatenate([owners[ptr[p] : ptr[p + 1]] for p in pos])
+        counts = np.bincount(postings, minlength=len(self._words))
+        cand = np.flatnonzero(counts >= need)
+        shared = counts[cand]
         sizes = self._a["word_ngrams"][cand]
-        fit = (sizes >= threshold * n) & (sizes * threshold <= n)
-        cand, sizes = cand[fit], sizes[fit]
-        shared = np.zeros(len(cand), dtype=np.int64)
-        for i in np.flatnonzero(present):
-            posting = owners[ptr[pos[i]] : ptr[pos[i] + 1]]
-            at = np.minimum(np.searchsorted(posting, cand), len(posting) - 1)
-            shared += posting[at] == cand
         jac = shared / (n + sizes - shared)
         return cand[jac >= threshold].astype(np.int64)
 
@@ -425,7 +430,10 @@ class TermIndex:
         ptr, terms = self._a["word_ptr"], self._a["word_terms"]
         groups: list[np.ndarray] = []
         for w in words:
-            similar = self.similar_words(w, word_threshold)
+            # a word of the vocabulary stands for itself; only unknown words are matched fuzzily
+            similar = self.similar_words(w, 1.0)
+            if not len(similar):
+                similar = self.similar_words(w, word_threshold)
             if len(similar):
                 parts = [terms[ptr[i] : ptr[i + 1]] for i in similar]
                 groups.append(_unique_counts(np.concatenate(parts))[0])

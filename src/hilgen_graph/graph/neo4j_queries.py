@@ -235,14 +235,20 @@ DOWN_EDGES: Final = (
 # --- semantic-type family -----------------------------------------------------------------------
 CONCEPT_TYPES: Final = "MATCH (:Concept {id: $id})-[:HAS_TYPE]->(t:SemanticType) RETURN t.tui"
 # Members of one type in sampling order from ``$offset`` on (``rk >= $offset``), then the wrap
-# (``rk < $offset``); both served by the (tui, rk) relationship index.
+# (``rk < $offset``): ordered by the index's own (tui, rk) and without a label filter, so that
+# the relationship index provides the order and the LIMIT stops the seek after ``$n`` rows (a
+# ``Top`` over every member otherwise); rows tied on the last ``rk`` come from TYPE_MEMBERS_AT,
+# so that the caller orders ties by id exactly. HAS_TYPE only ever starts at a Concept.
 TYPE_MEMBERS_FROM: Final = (
-    "MATCH (o:Concept)-[r:HAS_TYPE]->() WHERE r.tui = $tui AND r.rk >= $offset "
-    "RETURN o.id, r.rk ORDER BY r.rk, o.id LIMIT $n"
+    "MATCH (o)-[r:HAS_TYPE]->() WHERE r.tui = $tui AND r.rk >= $offset "
+    "RETURN o.id, r.rk ORDER BY r.tui, r.rk LIMIT $n"
 )
 TYPE_MEMBERS_BEFORE: Final = (
-    "MATCH (o:Concept)-[r:HAS_TYPE]->() WHERE r.tui = $tui AND r.rk < $offset "
-    "RETURN o.id, r.rk ORDER BY r.rk, o.id LIMIT $n"
+    "MATCH (o)-[r:HAS_TYPE]->() WHERE r.tui = $tui AND r.rk < $offset "
+    "RETURN o.id, r.rk ORDER BY r.tui, r.rk LIMIT $n"
+)
+TYPE_MEMBERS_AT: Final = (
+    "MATCH (o)-[r:HAS_TYPE]->() WHERE r.tui = $tui AND r.rk = $rk RETURN o.id, r.rk"
 )
 
 # --- lookup family ------------------------------------------------------------------------------

@@ -101,8 +101,12 @@ class Neo4jStore:
                 fix="pass --uri bolt://HOST:7687 (or neo4j://...) or set NEO4J_URI",
             ) from err
         self._session: neo4j.Session | None = None
-        with self._translated("connecting"):
-            self._driver.verify_connectivity()
+        try:
+            with self._translated("connecting"):
+                self._driver.verify_connectivity()
+        except GraphError:
+            self._driver.close()
+            raise
 
     # --- connection and error translation -----------------------------------------------------
     @contextmanager
@@ -406,9 +410,14 @@ class Neo4jStore:
         for tui in tuis:
             params: Row = {"tui": tui, "offset": offset, "n": want}
             rows = self._rows(Q.TYPE_MEMBERS_FROM, params)
-            if len(rows) < want:
+            if len(rows) == want:
+                rows += self._rows(Q.TYPE_MEMBERS_AT, {"tui": tui, "rk": rows[-1][1]})
+            else:
                 params["n"] = want - len(rows)
-                rows += self._rows(Q.TYPE_MEMBERS_BEFORE, params)
+                before = self._rows(Q.TYPE_MEMBERS_BEFORE, params)
+                if before and len(before) == params["n"]:
+                    before += self._rows(Q.TYPE_MEMBERS_AT, {"tui": tui, "rk": before[-1][1]})
+                rows += before
             for cid, rk in rows:
                 ranks[str(cid)] = int(rk)
         ranks.pop(concept_id, None)
