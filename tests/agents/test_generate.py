@@ -87,6 +87,9 @@ def test_generate_writes_records_rejections_and_meta(store: GraphStore, tmp_path
     assert any("NCBIdevelopset" in p for p in meta["heldout_paths"])
     report = check_file(out, store)
     assert report.total == summary.candidates and report.accepted == summary.accepted
+    # the fake grounded model always names a listed concept: every new entity is intended
+    assert report.grounding.entities >= summary.accepted > 0
+    assert report.grounding.entity_share == 1.0
 
 
 def test_killed_run_resumes_without_duplicates_or_loss(store: GraphStore, tmp_path: Path) -> None:

@@ -368,6 +368,43 @@ class Funnel:
             self._names_cache[concept_id] = frozenset(n for n in names if n)
         return self._names_cache[concept_id]
 
+    def links_for(self, c: Candidate, intended_ids: Sequence[str]) -> tuple[EntityLink, ...]:
+        """What each entity of ``c`` links to, whether it fits its label, and which intended
+        concept it names (gold mentions carried over from the seed are trusted)."""
+        llm = c.provenance.llm
+        seed_gold = {normalize(m) for m in llm.seed_mentions} if llm is not None else set()
+        built: list[EntityLink] = []
+        for s in c.spans:
+            from_seed = normalize(s.text) in seed_gold
+            concepts = self.link_entity(s.text)
+            groups: frozenset[str] = (
+                frozenset().union(*(self.groups(k) for k in concepts)) if concepts else frozenset()
+            )
+            fitting = [k for k in concepts if self._fits(s.label, self.groups(k))]
+            ids = tuple(k.id for k in concepts)
+            hit_id = next((i for i in intended_ids if i in ids), "") or next(
+                (i for i in intended_ids if normalize(s.text) in self.names(i)), ""
+            )
+            built.append(
+                EntityLink(
+                    s.text,
+                    s.label,
+                    ids,
+                    tuple(sorted(groups)),
+                    bool(fitting) or from_seed,
+                    hit_id,
+                    from_seed,
+                )
+            )
+        return tuple(built)
+
+    def intended_ids(self, c: Candidate) -> list[str]:
+        llm = c.provenance.llm
+        ids = list(llm.intended_concept_ids) if llm is not None else []
+        if not ids and c.provenance.related_concept_id:
+            ids = [c.provenance.related_concept_id]
+        return ids
+
     def _fits(self, label: str, groups: frozenset[str]) -> bool:
         allowed = self.label_groups.get(label)
         return bool(groups & allowed) if allowed is not None else bool(groups)
@@ -431,33 +468,7 @@ class Funnel:
         if self._link is None:
             skipped += ["grounding", "intended", "missing_label"]
         else:
-            built: list[EntityLink] = []
-            seed_gold = {normalize(m) for m in llm.seed_mentions} if llm is not None else set()
-            for s in c.spans:
-                from_seed = normalize(s.text) in seed_gold
-                concepts = self.link_entity(s.text)
-                groups = (
-                    frozenset().union(*(self.groups(k) for k in concepts))
-                    if concepts
-                    else frozenset()
-                )
-                fitting = [k for k in concepts if self._fits(s.label, self.groups(k))]
-                ids = tuple(k.id for k in concepts)
-                hit_id = next((i for i in intended_ids if i in ids), "") or next(
-                    (i for i in intended_ids if normalize(s.text) in self.names(i)), ""
-                )
-                built.append(
-                    EntityLink(
-                        s.text,
-                        s.label,
-                        ids,
-                        tuple(sorted(groups)),
-                        bool(fitting) or from_seed,
-                        hit_id,
-                        from_seed,
-                    )
-                )
-            links = tuple(built)
+            links = self.links_for(c, intended_ids)
             bad_links = [e for e in links if not e.fits]
             if bad_links:
                 e = bad_links[0]

@@ -20,6 +20,7 @@ from typing import Any
 from hilgen_graph.agents.funnel import (
     STAGES,
     Candidate,
+    EntityLink,
     Funnel,
     FunnelResult,
     HeldoutIndex,
@@ -28,7 +29,7 @@ from hilgen_graph.agents.funnel import (
 )
 from hilgen_graph.errors import CorpusFormatError
 from hilgen_graph.graph.store import GraphStore
-from hilgen_graph.synthetic import read_synthetic
+from hilgen_graph.synthetic import SyntheticRecord, read_synthetic
 
 MAX_EXAMPLES = 3
 SELF_BLEU_SAMPLE = 200
@@ -250,7 +251,7 @@ def build_report(results: Iterable[FunnelResult], elapsed_s: float | None = None
             slot[0] += 1
             slot[1] += ok
         reached = "grounding" in r.passed or r.stage == "grounding"
-        if reached and c.tokens:  # (sidecar rejections carry no tokens and no links)
+        if reached and (r.links or not c.spans):  # (no store: no links; not counted)
             new = [e for e in r.links if not e.from_seed]
             sents += 1
             ents += len(new)
@@ -304,11 +305,24 @@ def read_rejections(path: str | Path) -> list[Rejection]:
     return out
 
 
-def result_from_rejection(rej: Rejection) -> FunnelResult:
-    """A funnel result for a sentence rejected at generation time (from the sidecar)."""
+def result_from_rejection(rej: Rejection, funnel: Funnel | None = None) -> FunnelResult:
+    """A funnel result for a sentence rejected at generation time (from the sidecar), with its
+    recorded stage and reason; when it had reached the grounding stage and ``funnel`` has a
+    graph, its entity links are computed again (for the grounding share of the report)."""
     idx = STAGES.index(rej.stage) if rej.stage in STAGES else 0
     cand = Candidate(id=rej.id, provenance=rej.provenance, text=rej.text, raw_output=rej.raw_output)
-    return FunnelResult(cand, rej.stage, rej.reason, STAGES[:idx])
+    links: tuple[EntityLink, ...] = ()
+    if rej.text and rej.tokens and len(rej.tokens) == len(rej.tags):
+        record = SyntheticRecord(
+            id=rej.id, text=rej.text, tokens=rej.tokens, tags=rej.tags, provenance=rej.provenance
+        )
+        full = candidate_from_record(record, raw_output=rej.raw_output)
+        if not full.issues:
+            cand = full
+            reached = idx >= STAGES.index("grounding")
+            if reached and funnel is not None and funnel.store is not None:
+                links = funnel.links_for(cand, funnel.intended_ids(cand))
+    return FunnelResult(cand, rej.stage, rej.reason, STAGES[:idx], (), links)
 
 
 def check_file(
@@ -329,7 +343,7 @@ def check_file(
     results = [funnel.check(candidate_from_record(rec)) for rec in read_synthetic(p)]
     side = rejected_path(p)
     if include_rejected and side.is_file():
-        results += [result_from_rejection(r) for r in read_rejections(side)]
+        results += [result_from_rejection(r, funnel) for r in read_rejections(side)]
     elapsed = None
     meta = meta_path(p)
     if meta.is_file():

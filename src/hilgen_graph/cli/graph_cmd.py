@@ -133,21 +133,13 @@ def load_cmd(
     source_report = getattr(holder, "report", None)
     skipped = [str(s) for s in getattr(source_report, "skipped", [])]
     source_dropped = dict(getattr(source_report, "dropped", {}) or {})
-    if report is not None:
-        stats = report.stats
-        result: dict[str, Any] = {
-            **stats.as_dict(),
-            "records": report.records,
-            "seconds": round(report.seconds, 2),
-            "dropped": report.dropped,
-            "store": report.path,
-        }
-    else:
-        neo = _open(backend, store, uri, user, password)
-        try:
-            result = neo.stats().as_dict()
-        finally:
-            neo.close()
+    result: dict[str, Any] = {
+        **report.stats.as_dict(),
+        "records": report.records,
+        "seconds": round(report.seconds, 2),
+        "dropped": report.dropped,
+        "store": report.path,
+    }
     result["skipped_rows"] = skipped
     result["source_dropped"] = {k: v for k, v in source_dropped.items() if v}
     if as_json:

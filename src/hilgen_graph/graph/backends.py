@@ -82,12 +82,9 @@ def load_store(
     user: str | None = None,
     password: str | None = None,
     progress: Progress | None = None,
-) -> LoadReport | None:
-    """Load ``records`` into a store, replacing its content.
-
-    The embedded store returns a :class:`~hilgen_graph.graph.bulk.LoadReport`; other backends
-    return ``None`` after their own ``load`` (read its stats from the store).
-    """
+) -> LoadReport:
+    """Load ``records`` into a store, replacing its content; both backends return the same
+    :class:`~hilgen_graph.graph.bulk.LoadReport`."""
     _check_backend(backend)
     if backend == "embedded":
         from hilgen_graph.graph.embedded import EmbeddedStore
@@ -99,12 +96,14 @@ def load_store(
             return store.load_with_report(records, progress=progress)
         finally:
             store.close()
+    from hilgen_graph.graph.neo4j_store import Neo4jStore
+
     neo = open_store(backend, uri=uri, user=user, password=password, read_only=False)
     try:
-        neo.load(records)
+        assert isinstance(neo, Neo4jStore)  # open_store's contract for backend "neo4j"
+        return neo.load_with_report(records, progress=progress)
     finally:
         neo.close()
-    return None
 
 
 def build_free_store(path: str | Path, progress: Progress | None = None) -> LoadReport:
