@@ -103,6 +103,13 @@ def test_parse_stage(store: GraphStore, request_: GenerationRequest) -> None:
     echo = "The seed sentence rewritten with 'Iron Overload' in place of 'hemochromatosis'"
     res = funnel.check(make(request_, echo, [("Iron Overload", SD)]))  # a real Qwen-0.5B reply
     assert res.stage == "parse" and "echoes the prompt" in res.reason
+    for echo in (  # more real Qwen2.5-Coder-0.5B replies
+        "Use 'Iron Overload' instead of 'hemochromatosis'.",
+        "The seed mention 'hemochromatosis' (Disease) is a concept 'Iron Overload' (D019190).",
+        "Only half of the carriers had iron overload. Its entities: 'iron overload' (Disease)",
+    ):
+        res = funnel.check(make(request_, echo, [("Iron Overload", SD)]))
+        assert res.stage == "parse" and "echoes the prompt" in res.reason, echo
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,34 @@ GENERIC_WORDS = frozenset(
 MAX_NGRAM = 6
 MIN_WORDS = 5  # fewer words than this is not a sentence ("Gardner Syndrome (Disease)")
 ECHO_NGRAM = 5  # a sentence sharing this many words in a row with the instructions echoes them
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "with",
+    ]
+)
 SEED_COPY_RATIO = 0.9
 _TAG_RE = re.compile(r"^[BI]-\S+$")
 
@@ -311,7 +339,7 @@ class Funnel:
         self._link_cache: dict[str, tuple[Concept, ...]] = {}
         self._group_cache: dict[str, frozenset[str]] = {}
         self._names_cache: dict[str, frozenset[str]] = {}
-        self._echo_cache: dict[str, frozenset[tuple[str, ...]]] = {}
+        self._echo_cache: dict[str, tuple[frozenset[tuple[str, ...]], tuple[str, ...]]] = {}
 
     def remember(self, text: str, record_id: str) -> None:
         """Count an already accepted sentence (of a resumed run) for the duplicate check."""
@@ -538,19 +566,33 @@ class Funnel:
         )
 
     def _echo(self, c: Candidate) -> str:
-        """Words the sentence copies from its prompt template's instructions (or '')."""
+        """Words the sentence copies from its prompt's instructions (or ''): a run of
+        ``ECHO_NGRAM`` instruction words, a whole short line of the template ("Its entities",
+        "The seed mention"), or the plan's wording ("use X instead of Y")."""
         llm = c.provenance.llm
         if llm is None or not llm.prompt_name:
             return ""
-        grams = self._instruction_grams(llm.prompt_name)
+        grams, fragments = self._instruction_grams(llm.prompt_name)
         words = [t.text.lower() for t in tokenize(c.text) if t.text[:1].isalnum()]
         for i in range(len(words) - ECHO_NGRAM + 1):
             gram = tuple(words[i : i + ECHO_NGRAM])
             if gram in grams:
                 return " ".join(gram)
+        padded = f" {' '.join(words)} "
+        for frag in fragments:
+            if f" {frag} " in padded:
+                return frag
+        from hilgen_graph.agents.schemas import ECHO_PATTERNS
+
+        for pattern in ECHO_PATTERNS:
+            m = re.search(pattern, c.text, flags=re.IGNORECASE)
+            if m:
+                return m.group(0)[:80]
         return ""
 
-    def _instruction_grams(self, prompt_name: str) -> frozenset[tuple[str, ...]]:
+    def _instruction_grams(
+        self, prompt_name: str
+    ) -> tuple[frozenset[tuple[str, ...]], tuple[str, ...]]:
         if prompt_name not in self._echo_cache:
             from hilgen_graph.agents.schemas import ECHO_PHRASES
             from hilgen_graph.errors import ConfigError
@@ -559,16 +601,19 @@ class Funnel:
             try:
                 t = load_template(prompt_name)
                 text = f"{t.system}\n{t.user}"
-            except ConfigError:  # a template of another folder: only the plan wording
+            except ConfigError:  # a template of another folder: only the known phrases
                 text = ""
             literal = re.sub(r"\{[a-z_]+\}", " | ", " | ".join([text, *ECHO_PHRASES]))
             grams: set[tuple[str, ...]] = set()
-            for part in literal.split("|"):
+            fragments: set[str] = set()
+            for part in re.split(r"[|\n]", literal):
                 words = [t.text.lower() for t in tokenize(part) if t.text[:1].isalnum()]
                 grams.update(
                     tuple(words[i : i + ECHO_NGRAM]) for i in range(len(words) - ECHO_NGRAM + 1)
                 )
-            self._echo_cache[prompt_name] = frozenset(grams)
+                if 2 <= len(words) < ECHO_NGRAM and any(w not in STOPWORDS for w in words):
+                    fragments.add(" ".join(words))
+            self._echo_cache[prompt_name] = (frozenset(grams), tuple(sorted(fragments)))
         return self._echo_cache[prompt_name]
 
     def _unlabelled(self, c: Candidate, labels: set[str]) -> str:

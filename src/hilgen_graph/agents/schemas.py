@@ -86,6 +86,8 @@ class RelatedConcept:
 #: Instruction wording small models were seen to echo as their "sentence" (an earlier plan
 #: wording, kept so the funnel still catches it in old outputs).
 ECHO_PHRASES = ("the seed sentence rewritten with",)
+#: The plan's own wording ("use X instead of Y"), matched as a regular expression.
+ECHO_PATTERNS = (r"^\W*use\b.{1,120}\binstead of\b",)
 
 #: How each layer is said in a prompt.
 LAYER_WORDS: dict[str, str] = {
