@@ -201,3 +201,16 @@ def test_real_local_model_generates_grounded_sentences(
     report = check_file(out, store)
     assert report.total == summary.candidates and report.accepted == summary.accepted
     assert summary.ledger["calls"] >= 1  # tokens were counted
+
+
+def test_run_settings_ignore_the_local_servers_port() -> None:
+    """A local server gets a new port at each start; resuming must still be allowed."""
+    from hilgen_graph.agents.generate import GenerateConfig
+
+    def meta(url: str) -> dict[str, object]:
+        return GenerateConfig(corpus=Path("c.txt"), out=Path("o.jsonl"), base_url=url).run_meta(
+            [], "store"
+        )
+
+    assert meta("http://127.0.0.1:1234/v1") == meta("http://127.0.0.1:5678/v1")
+    assert meta("http://127.0.0.1:1234/v1") != meta("https://api.example.org/v1")

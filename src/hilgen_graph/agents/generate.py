@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
@@ -43,6 +44,7 @@ from hilgen_graph.prompts.loader import PromptTemplate, load_template, load_temp
 from hilgen_graph.synthetic import SyntheticRecord, write_synthetic
 
 HELDOUT_MARKERS = ("dev", "test")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ProgressFn = Callable[[int, int], None]
 
 
@@ -83,6 +85,9 @@ class GenerateConfig:
         d.pop("cache")
         d.pop("store_ref")
         d["corpus"] = str(self.corpus)
+        if self.base_url and urlparse(self.base_url).hostname in LOOPBACK_HOSTS:
+            # a local server gets a fresh port each start: the model name identifies it
+            d["base_url"] = "local"
         d["heldout"] = [str(p) for p in self.heldout] if self.heldout is not None else None
         d["prompts_dirs"] = [str(p) for p in self.prompts_dirs]
         d["prompt_versions"] = {t.name: t.version for t in templates}

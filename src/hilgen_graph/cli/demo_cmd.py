@@ -49,6 +49,12 @@ def demo(
         )
     else:
         console.print(f"[yellow]LLM arm {result.llm['status']}:[/] {result.llm['reason']}")
+        if "summary" in result.llm:
+            s = result.llm["summary"]
+            console.print(
+                f"  {s['candidates']} candidate sentences, rejected per funnel stage: "
+                f"{s['rejected']}; raw replies in {s['rejected_out']}"
+            )
     render_report(result.report)
     console.print(
         f"demo finished in {(time.time() - started) / 60:.1f} min; "

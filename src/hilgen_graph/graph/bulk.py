@@ -25,6 +25,7 @@ from typing import Any, Final, cast
 import ladybug
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hilgen_graph.errors import GraphError
@@ -37,6 +38,7 @@ from hilgen_graph.graph.records import (
     Isa,
     SemanticType,
     SourceInfo,
+    TableBlock,
     Term,
     Xref,
 )
@@ -108,10 +110,14 @@ class _Spool:
         """The pending rows as one table per bucket (hash of the bucket column)."""
         rows = self.rows
         col = self.bucket_col
-        hashes = np.fromiter(map(hash, [r[col] for r in rows]), dtype=np.int64, count=len(rows))
-        buckets = hashes & (N_BUCKETS - 1)
+        keys = [r[col] for r in rows]
         table = self._table(rows)
         rows.clear()
+        return self._split(table, keys)
+
+    def _split(self, table: pa.Table, keys: list[Any]) -> list[pa.Table]:
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        buckets = hashes & (N_BUCKETS - 1)
         order = np.argsort(buckets, kind="stable")
         table = table.take(pa.array(order))
         counts = np.bincount(buckets, minlength=N_BUCKETS)
@@ -122,10 +128,18 @@ class _Spool:
             start += n
         return parts
 
+    def add_table(self, table: pa.Table) -> None:
+        """Spill a block of rows given as a table (this spool's columns, unordered spools)."""
+        if table.num_rows:
+            table = table.cast(self.schema)
+            self._write(self._split(table, table.column(self.bucket_col).to_pylist()))
+
     def spill(self) -> None:
-        if not self.rows:
-            return
-        for b, part in enumerate(self._partition()):
+        if self.rows:
+            self._write(self._partition())
+
+    def _write(self, parts: list[pa.Table]) -> None:
+        for b, part in enumerate(parts):
             if part.num_rows:
                 pq.write_table(
                     part,
@@ -220,7 +234,9 @@ class _Collected:
 
 
 def _read_stream(
-    records: Iterable[GraphRecord], spools: dict[str, _Spool], progress: Progress | None
+    records: Iterable[GraphRecord | TableBlock],
+    spools: dict[str, _Spool],
+    progress: Progress | None,
 ) -> _Collected:
     out = _Collected()
     add_concept = spools["concept"].add
@@ -260,6 +276,15 @@ def _read_stream(
             add_xref((f"{rec.db}:{rec.code}", rec.concept_id, rec.db, rec.code))
         elif kind is SourceInfo:
             out.sources[rec.name] = rec.version
+        elif kind is TableBlock:  # many HasType or Isa records at once
+            table = rec.table
+            n += table.num_rows - 1
+            spools[rec.table_name].add_table(table)
+            if rec.table_name == "hastype":
+                counts = pc.value_counts(table.column("tui"))
+                for tui, k in zip(counts.field("values").to_pylist(),
+                                  counts.field("counts").to_pylist(), strict=True):  # fmt: skip
+                    type_rows[tui] = type_rows.get(tui, 0) + k
         else:
             raise GraphError(
                 f"record {n}: {type(rec).__name__} is not a graph record",
@@ -457,7 +482,9 @@ def build_store(
             name: _Spool(name, schema, col, staging, ordered=name == "concept")
             for name, (schema, col) in _SCHEMAS.items()
         }
-        collected = _read_stream(records, spools, progress)
+        columnar = getattr(records, "columnar_records", None)  # e.g. UmlsSource: faster
+        stream = columnar() if callable(columnar) else records
+        collected = _read_stream(stream, spools, progress)
         if progress is not None:
             progress("dedup", collected.records)
         final = staging / "final"

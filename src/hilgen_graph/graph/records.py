@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,16 @@ class SourceInfo:
 
 
 GraphRecord = Concept | Term | SemanticType | HasType | Isa | Xref | SourceInfo
+
+
+@dataclass(frozen=True, slots=True)
+class TableBlock:
+    """Many records of one kind as a ``pyarrow.Table`` in the embedded bulk loader's staging
+    layout (``"hastype"``: cid, tui; ``"isa"``: child, parent, source). Only a source's
+    ``columnar_records()`` yields these, and only the embedded bulk loader asks for them."""
+
+    table_name: str
+    table: Any  # pyarrow.Table (kept untyped so this module does not import pyarrow)
 
 
 @dataclass(frozen=True, slots=True)

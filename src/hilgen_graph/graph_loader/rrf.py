@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph_loader.report import SkippedRow
 
@@ -209,3 +213,49 @@ class RrfReader:
         self.skipped.append(
             SkippedRow(str(self.path), lineno, reason, raw.rstrip("\r\n")[:_TEXT_CUT])
         )
+
+
+class NotColumnar(Exception):
+    """A block that the columnar reader cannot take as is (a bad row, odd text): the caller goes
+    on with :class:`RrfReader` after the ``rows_done`` rows already read."""
+
+    def __init__(self, rows_done: int) -> None:
+        super().__init__(rows_done)
+        self.rows_done = rows_done
+
+
+def read_blocks(
+    path: Path, columns: tuple[str, ...], wanted: tuple[str, ...], block_size: int = 1 << 24
+) -> Iterator[pa.Table]:
+    """The ``wanted`` columns of an RRF file as string tables of about ``block_size`` bytes.
+
+    Raises :class:`NotColumnar` (with the rows read so far) at the first block pyarrow cannot
+    parse, whose rows do not close with an empty field, or whose ``wanted`` text holds a NUL.
+    """
+    names = [*columns, "_end"]  # RRF rows end with '|': one more, empty, field
+    done = 0
+    try:
+        stream = pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None)
+        reader = pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(
+                column_names=names, block_size=block_size, use_threads=False
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter="|", quote_char=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=[*wanted, "_end"],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            end = batch.column("_end")
+            if pc.any(pc.not_equal(end, "")).as_py() or any(
+                pc.any(pc.match_substring(batch.column(c), "\x00")).as_py() for c in wanted
+            ):
+                raise NotColumnar(done)
+            yield pa.Table.from_batches([batch]).select(list(wanted))
+            done += batch.num_rows
+    except (pa.ArrowInvalid, OSError, EOFError) as err:
+        raise NotColumnar(done) from err

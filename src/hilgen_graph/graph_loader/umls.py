@@ -26,7 +26,11 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hilgen_graph.errors import DataMissingError, GraphError
 from hilgen_graph.graph.normalize import normalize
@@ -37,11 +41,19 @@ from hilgen_graph.graph.records import (
     Isa,
     SemanticType,
     SourceInfo,
+    TableBlock,
     Term,
     Xref,
 )
 from hilgen_graph.graph_loader.report import SkippedRow, SourceReport
-from hilgen_graph.graph_loader.rrf import RrfLayout, RrfReader, open_text, read_layout
+from hilgen_graph.graph_loader.rrf import (
+    NotColumnar,
+    RrfLayout,
+    RrfReader,
+    open_text,
+    read_blocks,
+    read_layout,
+)
 from hilgen_graph.graph_loader.semantic_network import load_semantic_network
 
 # --- filters and rules (the one place they are stated) ---------------------------------------
@@ -62,6 +74,7 @@ NO_CODE = frozenset({"", "NOCODE"})
 HIERARCHY_MODES: tuple[str, ...] = ("mrrel", "mrhier", "both", "none")
 DEFAULT_HIERARCHY = "mrrel"
 UMLS_SOURCE_NAME = "UMLS"
+COLUMNAR_BLOCK_BYTES = 1 << 24  # MRSTY/MRREL block size of the columnar (bulk-load) reading
 
 
 def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -74,42 +87,28 @@ def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
 
 
 class _EdgeSet:
-    """Seen is-a edges, compactly: CUI-shaped ids packed into one int, others as tuples."""
+    """Seen is-a edges, each as one ``child NUL parent NUL sab`` string (a tuple when an id
+    itself holds a NUL, so distinct edges never share a key)."""
 
     def __init__(self) -> None:
-        self._packed: set[int] = set()
-        self._other: set[tuple[str, str, str]] = set()
-        self._sab_index: dict[str, int] = {}
+        self.keys: set[str | tuple[str, str, str]] = set()
         self.count = 0
 
     def add(self, child: str, parent: str, sab: str) -> bool:
         """Add the edge; False when it was already there."""
-        c_num, p_num = child[1:], parent[1:]
-        if (
-            child[0] == "C" == parent[0]
-            and c_num.isascii()
-            and c_num.isdigit()
-            and p_num.isascii()
-            and p_num.isdigit()
-            and len(c_num) < 10
-            and len(p_num) < 10
-        ):
-            sab_i = self._sab_index.get(sab)
-            if sab_i is None:
-                sab_i = self._sab_index[sab] = len(self._sab_index)
-            # distinct ids of different lengths ("C1" vs "C0000001") must not collide
-            key = (
-                ((int(c_num) << 32 | int(p_num)) << 8 | len(c_num) << 4 | len(p_num)) << 16
-            ) | sab_i
-            if key in self._packed:
-                return False
-            self._packed.add(key)
-            return True
-        edge = (child, parent, sab)
-        if edge in self._other:
+        joined = f"{child}\x00{parent}\x00{sab}"
+        key = joined if joined.count("\x00") == 2 else (child, parent, sab)
+        if key in self.keys:
             return False
-        self._other.add(edge)
+        self.keys.add(key)
         return True
+
+    def add_joined(self, keys: list[str]) -> list[bool]:
+        """:meth:`add` for keys already joined (ids free of NUL); counts the new ones."""
+        seen, add = self.keys, self.keys.add
+        new = [k not in seen and (add(k) or True) for k in keys]
+        self.count += sum(new)
+        return new
 
 
 class _AuiTable:
@@ -250,6 +249,14 @@ class UmlsSource:
 
     # --- streaming ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[GraphRecord]:
+        return self._records(columnar=False)  # type: ignore[return-value]
+
+    def columnar_records(self) -> Iterator[GraphRecord | TableBlock]:
+        """The same stream, with MRSTY's ``HasType`` and MRREL's ``Isa`` records as
+        :class:`TableBlock` tables (read with pyarrow, in blocks): for the embedded bulk load."""
+        return self._records(columnar=True)
+
+    def _records(self, columnar: bool) -> Iterator[GraphRecord | TableBlock]:
         self.report = SourceReport(self.name)
         self.report.skipped.extend(self._metadata_skipped)
         yield SourceInfo(UMLS_SOURCE_NAME, self.release)
@@ -275,10 +282,16 @@ class UmlsSource:
                     path=str(self.layout.find("MRCONSO.RRF")),
                     fix="pass SABs from that list",
                 )
-        yield from self._has_types(concept_ids, known_tuis)
+        if columnar:
+            yield from self._has_types_columnar(concept_ids, known_tuis)
+        else:
+            yield from self._has_types(concept_ids, known_tuis)
         edges = _EdgeSet()
         if self.hierarchy in ("mrrel", "both"):
-            yield from self._mrrel(concept_ids, edges)
+            if columnar:
+                yield from self._mrrel_columnar(concept_ids, edges)
+            else:
+                yield from self._mrrel(concept_ids, edges)
         if atoms is not None:
             yield from self._mrhier(concept_ids, edges, atoms)
         self.report.count("isa", edges.count)
@@ -393,12 +406,14 @@ class UmlsSource:
         counts[1] += n_terms
         counts[2] += len(xrefs)
 
-    def _has_types(self, concept_ids: set[str], known_tuis: set[str]) -> Iterator[GraphRecord]:
+    def _has_types(
+        self, concept_ids: set[str], known_tuis: set[str], skip_rows: int = 0
+    ) -> Iterator[GraphRecord]:
         path = self.layout.require("MRSTY.RRF", "for semantic types")
         reader = RrfReader(path, self.layout.columns_of("MRSTY.RRF"), self._skip_list())
         i_cui, i_tui, i_sty = reader.col("CUI"), reader.col("TUI"), reader.col("STY")
         n = dropped = 0
-        for _, f in reader.rows():
+        for _, f in islice(reader.rows(), skip_rows, None):
             tui = f[i_tui]
             if tui not in known_tuis:
                 known_tuis.add(tui)
@@ -412,7 +427,77 @@ class UmlsSource:
         self.report.count("has_type", n)
         self.report.drop("has_type_dangling", dropped)
 
-    def _mrrel(self, concept_ids: set[str], edges: _EdgeSet) -> Iterator[GraphRecord]:
+    def _has_types_columnar(
+        self, concept_ids: set[str], known_tuis: set[str]
+    ) -> Iterator[GraphRecord | TableBlock]:
+        """:meth:`_has_types` on pyarrow blocks; from a block it cannot read, streamed."""
+        path = self.layout.require("MRSTY.RRF", "for semantic types")
+        columns = self.layout.columns_of("MRSTY.RRF")
+        ids = pa.array(list(concept_ids), pa.string())
+        n = dropped = 0
+        try:
+            for block in read_blocks(path, columns, ("CUI", "TUI", "STY"), COLUMNAR_BLOCK_BYTES):
+                tui = block.column("TUI")
+                for t in pc.unique(tui).to_pylist():
+                    if t not in known_tuis:
+                        known_tuis.add(t)
+                        self.report.count("semantic_type")
+                        first = pc.index(tui, t).as_py()
+                        yield SemanticType(t, block.column("STY")[first].as_py(), "")
+                kept = block.filter(pc.is_in(block.column("CUI"), value_set=ids))
+                n += kept.num_rows
+                dropped += block.num_rows - kept.num_rows
+                yield TableBlock("hastype", kept.select(["CUI", "TUI"]).rename_columns(
+                    ["cid", "tui"]))  # fmt: skip
+        except NotColumnar as stop:
+            self.report.count("has_type", n)
+            self.report.drop("has_type_dangling", dropped)
+            yield from self._has_types(concept_ids, known_tuis, skip_rows=stop.rows_done)
+            return
+        self.report.count("has_type", n)
+        self.report.drop("has_type_dangling", dropped)
+
+    def _mrrel_columnar(
+        self, concept_ids: set[str], edges: _EdgeSet
+    ) -> Iterator[GraphRecord | TableBlock]:
+        """:meth:`_mrrel` on pyarrow blocks; from a block it cannot read, streamed."""
+        path = self.layout.require("MRREL.RRF", "for the is-a hierarchy")
+        columns = self.layout.columns_of("MRREL.RRF")
+        ids = pa.array(list(concept_ids), pa.string())
+        sabs = pa.array(self.sabs, pa.string()) if self.sabs is not None else None
+        suppress = pa.array(sorted(self.suppress), pa.string())
+        wanted = ("CUI1", "REL", "CUI2", "RELA", "SAB", "SUPPRESS")
+        try:
+            for block in read_blocks(path, columns, wanted, COLUMNAR_BLOCK_BYTES):
+                rel, rela = block.column("REL"), block.column("RELA")
+                other = pc.invert(pc.is_in(rel, value_set=pa.array([PARENT_REL, CHILD_REL])))
+                up = pc.or_(pc.equal(rel, PARENT_REL), pc.and_(other, pc.equal(rela, PARENT_RELA)))
+                down = pc.or_(pc.equal(rel, CHILD_REL), pc.and_(other, pc.equal(rela, CHILD_RELA)))
+                keep = pc.and_(pc.or_(up, down), pc.invert(pc.is_in(block["SUPPRESS"], suppress)))
+                if sabs is not None:
+                    keep = pc.and_(keep, pc.is_in(block.column("SAB"), value_set=sabs))
+                block, up = block.filter(keep), pc.filter(up, keep)
+                c1, c2 = block.column("CUI1"), block.column("CUI2")
+                child, parent = pc.if_else(up, c1, c2), pc.if_else(up, c2, c1)
+                loop = pc.equal(child, parent)
+                both = pc.and_(pc.is_in(child, value_set=ids), pc.is_in(parent, value_set=ids))
+                n_loops = pc.sum(loop).as_py() or 0
+                n_dangling = pc.sum(pc.and_(pc.invert(loop), pc.invert(both))).as_py() or 0
+                if n_loops:
+                    self.report.drop("isa_self_loop", n_loops)
+                if n_dangling:
+                    self.report.drop("isa_dangling", n_dangling)
+                ok = pc.and_(pc.invert(loop), both)
+                isa = pa.table({"child": pc.filter(child, ok), "parent": pc.filter(parent, ok),
+                                "source": pc.filter(block.column("SAB"), ok)})  # fmt: skip
+                keys = pc.binary_join_element_wise(*isa.columns, "\x00").to_pylist()
+                yield TableBlock("isa", isa.filter(pa.array(edges.add_joined(keys), pa.bool_())))
+        except NotColumnar as stop:
+            yield from self._mrrel(concept_ids, edges, skip_rows=stop.rows_done)
+
+    def _mrrel(
+        self, concept_ids: set[str], edges: _EdgeSet, skip_rows: int = 0
+    ) -> Iterator[GraphRecord]:
         path = self.layout.require("MRREL.RRF", "for the is-a hierarchy")
         reader = RrfReader(path, self.layout.columns_of("MRREL.RRF"), self._skip_list())
         c = reader.col
@@ -420,7 +505,7 @@ class UmlsSource:
         i_sab, i_sup = c("SAB"), c("SUPPRESS")
         sabs = frozenset(self.sabs) if self.sabs is not None else None
         suppress = self.suppress
-        for _, f in reader.rows():
+        for _, f in islice(reader.rows(), skip_rows, None):
             rel = f[i_rel]
             if rel == PARENT_REL:
                 child, parent = f[i_c1], f[i_c2]
