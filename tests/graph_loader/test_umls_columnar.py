@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from hilgen_graph.graph_loader.umls import UmlsSource
 def _answers(store_dir: Path) -> dict[str, Any]:
     with EmbeddedStore(store_dir) as store:
         ids = sorted(
-            str(r[0]) for r in store._rows("MATCH (c:Concept) RETURN c.id")  # noqa: SLF001
+            str(r[0])
+            for r in store._rows("MATCH (c:Concept) RETURN c.id")  # noqa: SLF001
         )
         out: dict[str, Any] = {"stats": store.stats()}
         for cid in ids:
@@ -65,15 +67,37 @@ def test_rrf_fixtures(tmp_path: Path, fixture: str) -> None:
 
 def test_bad_row_after_good_blocks_falls_back(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(umls, "COLUMNAR_BLOCK_BYTES", 300)
-    write_synthetic_rrf(tmp_path / "rrf", SyntheticRrfSpec().scaled(200))
+    write_synthetic_rrf(tmp_path / "rrf", SyntheticRrfSpec().scaled(100))
     meta = next((tmp_path / "rrf").rglob("MRCONSO.RRF")).parent
     bad = tmp_path / "bad"
     shutil.copytree(meta, bad)
-    for name in ("MRSTY.RRF", "MRREL.RRF"):
+    for name in ("MRCONSO.RRF", "MRSTY.RRF", "MRREL.RRF"):
         lines = (bad / name).read_text(encoding="utf-8").splitlines(keepends=True)
         lines.insert(len(lines) // 2, "C0000001|T047\n")  # too few fields, mid-file
         lines.insert(len(lines) - 3, "x|" * 20 + "\n")  # too many, near the end
         (bad / name).write_text("".join(lines), encoding="utf-8")
     _both(bad, tmp_path, skip_bad_rows=True)
-    with pytest.raises(umls.GraphError, match="MRSTY.RRF:"):
+    with pytest.raises(umls.GraphError, match="MRCONSO.RRF:"):
         bulk.build_store(UmlsSource(bad), tmp_path / "strict")
+
+
+def test_unsorted_mrconso_and_gzip(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(umls, "COLUMNAR_BLOCK_BYTES", 2000)
+    write_synthetic_rrf(tmp_path / "rrf", SyntheticRrfSpec().scaled(100))
+    meta = next((tmp_path / "rrf").rglob("MRCONSO.RRF")).parent
+    gz = tmp_path / "gz"
+    gz.mkdir()
+    for f in meta.iterdir():
+        data = f.read_bytes()
+        if f.name.startswith(("MRCONSO", "MRREL")):
+            (gz / f"{f.name}.gz").write_bytes(gzip.compress(data))
+        else:
+            (gz / f.name).write_bytes(data)
+    _both(gz, tmp_path / "gz-load")
+    lines = (meta / "MRCONSO.RRF").read_text(encoding="utf-8").splitlines(keepends=True)
+    (meta / "MRCONSO.RRF").write_text("".join(lines[5:] + lines[:5]), encoding="utf-8")
+    with pytest.raises(umls.GraphError, match="not sorted by CUI") as fast:
+        bulk.build_store(UmlsSource(meta), tmp_path / "fast")
+    with pytest.raises(umls.GraphError) as slow:
+        bulk.build_store(iter(UmlsSource(meta)), tmp_path / "slow")
+    assert str(fast.value) == str(slow.value)

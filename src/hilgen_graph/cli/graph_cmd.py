@@ -120,9 +120,12 @@ def load_cmd(
             labels = {"dedup": "de-duplicating", "copy": "bulk copy", "done": "done"}
             if phase in labels:
                 progress.update(task, description=labels[phase], completed=n)
+            elif phase == "read":
+                progress.update(task, completed=n)
 
+        # The embedded bulk load gets the source itself, so it can read it columnar (UMLS).
         report = load_store(
-            _counted(records, progress, task),
+            records if backend == "embedded" else _counted(records, progress, task),
             backend,
             path=store,
             uri=uri,

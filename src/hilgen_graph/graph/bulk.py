@@ -132,6 +132,10 @@ class _Spool:
         """Spill a block of rows given as a table (this spool's columns, unordered spools)."""
         if table.num_rows:
             table = table.cast(self.schema)
+            if self.ordered:
+                seq = np.arange(self.seq, self.seq + table.num_rows, dtype=np.int64)
+                self.seq += table.num_rows
+                table = table.append_column("_seq", pa.array(seq))
             self._write(self._split(table, table.column(self.bucket_col).to_pylist()))
 
     def spill(self) -> None:
@@ -233,6 +237,22 @@ class _Collected:
     self_loops: int = 0
 
 
+def _staging_columns(name: str, t: pa.Table) -> pa.Table:
+    """A :class:`TableBlock`'s record-field columns as the rows ``_read_stream`` spools."""
+    if name == "term":
+        norm = t.column("normalized")
+        no_norm = pc.binary_join_element_wise(NO_NORM, t.column("text"), "")
+        columns = [pc.if_else(pc.equal(norm, ""), no_norm, norm), t.column("concept_id"),
+                   t.column("text"), t.column("source"), t.column("term_type"),
+                   t.column("is_preferred")]  # fmt: skip
+    elif name == "xref":
+        key = pc.binary_join_element_wise(t.column("db"), t.column("code"), ":")
+        columns = [key, t.column("concept_id"), t.column("db"), t.column("code")]
+    else:  # concept, hastype, isa: the same columns in the same order
+        columns = t.columns
+    return pa.table(columns, names=_SCHEMAS[name][0].names)
+
+
 def _read_stream(
     records: Iterable[GraphRecord | TableBlock],
     spools: dict[str, _Spool],
@@ -246,6 +266,7 @@ def _read_stream(
     add_xref = spools["xref"].add
     type_rows = out.type_rows
     n = 0
+    next_check = _CHECK_EVERY  # a TableBlock counts as its rows, so n may jump past it
     for rec in cast(Iterable[Any], records):  # dispatched on its exact type below
         n += 1
         kind = type(rec)
@@ -276,8 +297,8 @@ def _read_stream(
             add_xref((f"{rec.db}:{rec.code}", rec.concept_id, rec.db, rec.code))
         elif kind is SourceInfo:
             out.sources[rec.name] = rec.version
-        elif kind is TableBlock:  # many HasType or Isa records at once
-            table = rec.table
+        elif kind is TableBlock:  # many records of one kind at once
+            table = _staging_columns(rec.table_name, rec.table)
             n += table.num_rows - 1
             spools[rec.table_name].add_table(table)
             if rec.table_name == "hastype":
@@ -290,7 +311,8 @@ def _read_stream(
                 f"record {n}: {type(rec).__name__} is not a graph record",
                 fix="stream Concept, Term, SemanticType, HasType, Isa, Xref or SourceInfo records",
             )
-        if n % _CHECK_EVERY == 0:
+        if n >= next_check:
+            next_check = n + _CHECK_EVERY
             for spool in spools.values():
                 if len(spool.rows) >= CHUNK_ROWS:
                     spool.spill()

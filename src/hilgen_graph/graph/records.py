@@ -71,9 +71,10 @@ GraphRecord = Concept | Term | SemanticType | HasType | Isa | Xref | SourceInfo
 
 @dataclass(frozen=True, slots=True)
 class TableBlock:
-    """Many records of one kind as a ``pyarrow.Table`` in the embedded bulk loader's staging
-    layout (``"hastype"``: cid, tui; ``"isa"``: child, parent, source). Only a source's
-    ``columnar_records()`` yields these, and only the embedded bulk loader asks for them."""
+    """Many records of one kind as a ``pyarrow.Table`` whose columns are the record's fields:
+    ``table_name`` is ``"concept"`` (id, preferred_name), ``"term"``, ``"xref"``, ``"hastype"``
+    (:class:`HasType`) or ``"isa"``. Only a source's ``columnar_records()`` yields these, and
+    only the embedded bulk loader asks for them."""
 
     table_name: str
     table: Any  # pyarrow.Table (kept untyped so this module does not import pyarrow)

@@ -19,6 +19,10 @@ MRREL's direction: in ``CUI1 REL CUI2`` the relation is that of CUI2 to CUI1, so
 means CUI2 is a parent of CUI1 and ``REL=CHD`` that CUI2 is a child of CUI1. ``RELA`` reads the
 same way: ``isa`` (found on CHD rows) means CUI2 is-a CUI1, ``inverse_isa`` (on PAR rows) means
 CUI1 is-a CUI2. ``REL`` decides when it is PAR/CHD; ``RELA`` decides for other ``REL`` values.
+
+``columnar_records()`` (what the embedded bulk load asks for) gives the same content with
+MRCONSO, MRSTY and MRREL read by pyarrow in blocks of whole concepts, as ``TableBlock`` tables;
+from a block it cannot take (a bad row, unsorted CUIs) it goes on with the streaming readers.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from hilgen_graph.errors import DataMissingError, GraphError
-from hilgen_graph.graph.normalize import normalize
+from hilgen_graph.graph.normalize import normalize, normalize_array
 from hilgen_graph.graph.records import (
     Concept,
     GraphRecord,
@@ -74,7 +79,7 @@ NO_CODE = frozenset({"", "NOCODE"})
 HIERARCHY_MODES: tuple[str, ...] = ("mrrel", "mrhier", "both", "none")
 DEFAULT_HIERARCHY = "mrrel"
 UMLS_SOURCE_NAME = "UMLS"
-COLUMNAR_BLOCK_BYTES = 1 << 24  # MRSTY/MRREL block size of the columnar (bulk-load) reading
+COLUMNAR_BLOCK_BYTES = 1 << 26  # block size of columnar_records()' reading (64 MiB of text)
 
 
 def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -270,7 +275,10 @@ class UmlsSource:
         self._counts = [0, 0, 0]  # concepts, terms, xrefs
         atoms = _AuiTable() if self.hierarchy in ("mrhier", "both") else None
         seen_sabs: set[str] = set()
-        yield from self._concepts(concept_ids, atoms, seen_sabs)
+        if columnar and atoms is None:
+            yield from self._concepts_columnar(concept_ids, seen_sabs)
+        else:
+            yield from self._concepts(concept_ids, atoms, seen_sabs)
         for kind, n in zip(("concept", "term", "xref"), self._counts, strict=True):
             self.report.count(kind, n)
         if self.source_versions is None and self.sabs is not None:
@@ -311,8 +319,114 @@ class UmlsSource:
             self.report.count("semantic_type")
             yield sem_type
 
+    def _concepts_columnar(
+        self, concept_ids: set[str], seen_sabs: set[str]
+    ) -> Iterator[GraphRecord | TableBlock]:
+        """:meth:`_concepts` on pyarrow blocks (a block's last CUI waits for the next block);
+        from a block it cannot take, streamed."""
+        path = self.layout.require("MRCONSO.RRF", "for concept names")
+        columns = self.layout.columns_of("MRCONSO.RRF")
+        wanted = ("CUI", "LAT", "TS", "STT", "ISPREF", "SAB", "TTY", "CODE", "STR", "SUPPRESS")
+        done = 0  # rows handed on (the held back rows are not)
+        held: pa.Table | None = None
+        try:
+            for block in read_blocks(path, columns, wanted, COLUMNAR_BLOCK_BYTES):
+                if held is not None:
+                    block = pa.concat_tables([held, block])
+                block = block.combine_chunks()
+                codes = pc.dictionary_encode(block.column("CUI").chunk(0)).indices.to_numpy()
+                last = int(np.flatnonzero(np.diff(codes, prepend=-1))[-1])
+                held = block.slice(last)
+                yield from self._concept_block(block.slice(0, last), concept_ids, seen_sabs)
+                done += last
+            if held is not None:
+                yield from self._concept_block(held, concept_ids, seen_sabs)
+        except NotColumnar:
+            yield from self._concepts(concept_ids, None, seen_sabs, skip_rows=done)
+
+    def _concept_block(
+        self, block: pa.Table, concept_ids: set[str], seen_sabs: set[str]
+    ) -> list[TableBlock]:
+        """Concept, Term and Xref tables of whole concepts' rows, as :meth:`_emit_concept`
+        makes them; :class:`NotColumnar` when the CUIs are not in runs of new ones."""
+        if block.num_rows == 0:
+            return []
+        cui = block.column("CUI")
+        enc = pc.dictionary_encode(cui.combine_chunks())
+        runs = np.diff(enc.indices.to_numpy(), prepend=-1) != 0
+        run_cuis = enc.dictionary.to_pylist()
+        if (
+            int(runs.sum()) != len(run_cuis)
+            or "" in run_cuis
+            or any(c in concept_ids for c in run_cuis)
+        ):
+            raise NotColumnar(0)  # unsorted or empty CUIs: the streaming path says what
+        seen_sabs.update(pc.unique(block.column("SAB")).to_pylist())
+        keep = pc.invert(pc.is_in(block.column("SUPPRESS"), pa.array(sorted(self.suppress))))
+        if self.languages is not None:
+            keep = pc.and_(keep, pc.is_in(block.column("LAT"), pa.array(self.languages)))
+        if self.sabs is not None:
+            keep = pc.and_(keep, pc.is_in(block.column("SAB"), pa.array(self.sabs)))
+        rows = block.filter(keep)
+        if rows.num_rows == 0:
+            return []
+        row_cui = pc.dictionary_encode(rows.column("CUI").combine_chunks()).indices.to_numpy()
+        starts = np.flatnonzero(np.diff(row_cui, prepend=-1))
+        run_of = np.cumsum(np.diff(row_cui, prepend=-1) != 0) - 1
+        rule = np.ones(rows.num_rows, dtype=bool)
+        for col, value in PREFERRED_RULE.items():
+            rule &= pc.equal(rows.column(col), value).to_numpy(zero_copy_only=False)
+        named = np.flatnonzero(rule)
+        with_rule, first = np.unique(run_of[named], return_index=True)
+        chosen = starts.copy()
+        chosen[with_rule] = named[first]  # else the concept's first kept row
+        ids = pc.take(rows.column("CUI"), starts)
+        names = pc.take(rows.column("STR"), chosen)
+        pref_sabs = pc.take(rows.column("SAB"), chosen)
+        concept_ids.update(ids.to_pylist())
+        # Terms: the first row of each (concept, text, source).
+        indexed = rows.append_column("_i", pa.array(np.arange(rows.num_rows)))
+        firsts = indexed.group_by(["CUI", "STR", "SAB"], use_threads=False).aggregate(
+            [("_i", "min")]
+        )
+        pick = np.sort(firsts.column("_i_min").to_numpy())
+        terms = rows.take(pick)
+        text, sab = terms.column("STR"), terms.column("SAB")
+        preferred = pc.and_(
+            pc.equal(text, pc.take(names, run_of[pick])),
+            pc.equal(sab, pc.take(pref_sabs, run_of[pick])),
+        )
+        term_table = pa.table({
+            "concept_id": terms.column("CUI"), "text": text,
+            "normalized": normalize_array(text.combine_chunks()), "source": sab,
+            "term_type": terms.column("TTY"), "is_preferred": preferred,
+        })  # fmt: skip
+        coded = pc.and_(
+            pc.is_in(rows.column("SAB"), pa.array(sorted(self.xref_sabs), pa.string())),
+            pc.invert(pc.is_in(rows.column("CODE"), pa.array(sorted(NO_CODE)))),
+        )
+        xrefs = (
+            rows.filter(coded)
+            .group_by(["CUI", "SAB", "CODE"], use_threads=False)
+            .aggregate([])
+            .rename_columns(["concept_id", "db", "code"])
+        )
+        counts = self._counts
+        counts[0] += len(ids)
+        counts[1] += term_table.num_rows
+        counts[2] += xrefs.num_rows
+        return [
+            TableBlock("concept", pa.table({"id": ids, "preferred_name": names})),
+            TableBlock("term", term_table),
+            TableBlock("xref", xrefs),
+        ]
+
     def _concepts(
-        self, concept_ids: set[str], atoms: _AuiTable | None, seen_sabs: set[str]
+        self,
+        concept_ids: set[str],
+        atoms: _AuiTable | None,
+        seen_sabs: set[str],
+        skip_rows: int = 0,
     ) -> Iterator[GraphRecord]:
         path = self.layout.require("MRCONSO.RRF", "for concept names")
         reader = RrfReader(path, self.layout.columns_of("MRCONSO.RRF"), self._skip_list())
@@ -326,7 +440,11 @@ class UmlsSource:
         current = ""
         current_line = 0
         group: list[list[str]] = []
-        for lineno, f in reader.rows():
+        rows = reader.rows()
+        for lineno, f in islice(rows, skip_rows):  # loaded already, by _concepts_columnar
+            if f[i_cui] != current:
+                current, current_line = f[i_cui], lineno
+        for lineno, f in rows:
             cui = f[i_cui]
             if cui != current:
                 if group:
@@ -448,7 +566,7 @@ class UmlsSource:
                 n += kept.num_rows
                 dropped += block.num_rows - kept.num_rows
                 yield TableBlock("hastype", kept.select(["CUI", "TUI"]).rename_columns(
-                    ["cid", "tui"]))  # fmt: skip
+                    ["concept_id", "tui"]))  # fmt: skip
         except NotColumnar as stop:
             self.report.count("has_type", n)
             self.report.drop("has_type_dangling", dropped)
