@@ -1,9 +1,9 @@
 """Bulk load of a record stream into an embedded store directory.
 
-The path: records -> per-table spools (bounded in-memory chunks, spilled as Parquet files
-hash-partitioned into buckets) -> per-bucket de-duplication with pyarrow -> one Parquet file per
-table -> ``COPY ... FROM``. Memory is bounded by the chunk size and by one bucket at a time, not by
-the size of the input.
+The path: records -> per-table spools (bounded in-memory chunks, spilled as uncompressed Arrow
+IPC files hash-partitioned into buckets) -> per-bucket de-duplication with pyarrow -> one Parquet
+file per table -> ``COPY ... FROM``. Memory is bounded by the chunk size and by one bucket at a
+time, not by the size of the input.
 
 Atomicity: the store is built in a hidden sibling directory ``.NAME.loading-PID``; the schema
 marker (``Meta {key: "schema"}``) is written last, the database is closed, and only then is the
@@ -26,6 +26,7 @@ import ladybug
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from hilgen_graph.errors import GraphError
@@ -45,8 +46,8 @@ from hilgen_graph.graph.records import (
 from hilgen_graph.graph.store import sample_rank
 
 DB_FILE: Final = "graph.lbug"
-CHUNK_ROWS: Final = 250_000  # rows a spool holds in memory before spilling to Parquet
-N_BUCKETS: Final = 32  # hash partitions per spilled table (power of two)
+CHUNK_ROWS: Final = 250_000  # rows a spool holds in memory before spilling to Arrow IPC
+N_BUCKETS: Final = 8  # hash partitions per spilled table (power of two)
 SLOT_TARGET: Final = 64  # same-type sampling: about this many members per type slot
 MAX_SLOT_BITS: Final = 16
 _CHECK_EVERY: Final = 65_536  # records between spool-size checks and progress callbacks
@@ -80,7 +81,7 @@ class LoadReport:
 
 # --- spools -------------------------------------------------------------------------------------
 class _Spool:
-    """Rows of one staging table: appended in memory, spilled to bucketed Parquet in chunks."""
+    """Rows of one staging table: appended in memory, spilled to bucketed Arrow IPC in chunks."""
 
     def __init__(
         self, name: str, schema: pa.Schema, bucket_col: int, root: Path, *, ordered: bool = False
@@ -145,10 +146,10 @@ class _Spool:
     def _write(self, parts: list[pa.Table]) -> None:
         for b, part in enumerate(parts):
             if part.num_rows:
-                pq.write_table(
+                feather.write_feather(
                     part,
-                    self.root / f"{self.name}-b{b:02d}-{self.spills:05d}.parquet",
-                    compression="none",
+                    self.root / f"{self.name}-b{b:02d}-{self.spills:05d}.arrow",
+                    compression="uncompressed",
                 )
         self.spills += 1
 
@@ -161,11 +162,11 @@ class _Spool:
         self.spill()
         empty = self._table([])
         for b in range(N_BUCKETS):
-            files = sorted(self.root.glob(f"{self.name}-b{b:02d}-*.parquet"))
+            files = sorted(self.root.glob(f"{self.name}-b{b:02d}-*.arrow"))
             if not files:
                 yield empty
                 continue
-            table = pa.concat_tables(pq.read_table(f) for f in files)
+            table = pa.concat_tables(feather.read_table(f, memory_map=False) for f in files)
             yield table.sort_by("_seq") if self.ordered else table
             for f in files:
                 f.unlink()
