@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import random
 import resource
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.query_families import query_families
 
 FULL = {"concepts": 1_000_000, "conso_rows": 4_000_000, "isa_rows": 3_000_000}
 QUICK = {"concepts": 50_000, "conso_rows": 200_000, "isa_rows": 150_000}
@@ -92,24 +92,7 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
     rss_load = _rss_mb()
 
     store = EmbeddedStore(store_dir)
-    rng = random.Random(0)
-    ids = [cui(rng.randrange(concepts)) for _ in range(N_QUERIES)]
-    names = []
-    for cid in ids:
-        c = store.concept(cid)
-        names.append(c.preferred_name if c else cid)
-    families: dict[str, Callable[[int], object]] = {
-        "concept": lambda i: store.concept(ids[i]),
-        "synonyms": lambda i: store.synonyms(ids[i]),
-        "same_semantic_type(10)": lambda i: store.same_semantic_type(ids[i], 10, seed=i),
-        "parents": lambda i: store.parents(ids[i]),
-        "children": lambda i: store.children(ids[i]),
-        "siblings(10)": lambda i: store.siblings(ids[i], limit=10),
-        "siblings(all)": lambda i: store.siblings(ids[i]),
-        "ancestors(2)": lambda i: store.ancestors(ids[i], 2),
-        "lookup(name)": lambda i: store.lookup(names[i]),
-        "neighbourhood(1,50)": lambda i: store.neighbourhood(ids[i], 1, 50),
-    }
+    families = query_families(store, concepts, N_QUERIES, cui)
     latency: dict[str, dict[str, float]] = {}
     sizes: dict[str, float] = {}
     for family, call in families.items():

@@ -18,15 +18,15 @@ Two parts, each on a synthetic UMLS release (``graph_loader.synthetic_rrf``):
 from __future__ import annotations
 
 import os
-import random
 import resource
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.query_families import query_families
 
 STORE_FULL = {"concepts": 50_000, "conso_rows": 200_000, "isa_rows": 150_000}
 STORE_QUICK = {"concepts": 5_000, "conso_rows": 20_000, "isa_rows": 15_000}
@@ -117,24 +117,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         load_cpu_s = time.process_time() - cpu0 + ((_cpu_seconds(server.pid) or 0.0) - jvm_cpu0)
         store_mb = _dir_size(root / "neo4j") / 2**20
-        rng = random.Random(0)
-        ids = [cui(rng.randrange(sizes["concepts"])) for _ in range(n_queries)]
-        names = []
-        for cid in ids:
-            c = store.concept(cid)
-            names.append(c.preferred_name if c else cid)
-        families: dict[str, Callable[[int], object]] = {
-            "concept": lambda i: store.concept(ids[i]),
-            "synonyms": lambda i: store.synonyms(ids[i]),
-            "same_semantic_type(10)": lambda i: store.same_semantic_type(ids[i], 10, seed=i),
-            "parents": lambda i: store.parents(ids[i]),
-            "children": lambda i: store.children(ids[i]),
-            "siblings(10)": lambda i: store.siblings(ids[i], limit=10),
-            "siblings(all)": lambda i: store.siblings(ids[i]),
-            "ancestors(2)": lambda i: store.ancestors(ids[i], 2),
-            "lookup(name)": lambda i: store.lookup(names[i]),
-            "neighbourhood(1,50)": lambda i: store.neighbourhood(ids[i], 1, 50),
-        }
+        families = query_families(store, sizes["concepts"], n_queries, cui)
         for call in families.values():  # warm the query plans
             for i in range(min(20, n_queries)):
                 call(i)
