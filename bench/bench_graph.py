@@ -20,12 +20,12 @@ import multiprocessing as mp
 import os
 import resource
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.measure import bare_read, dir_size, percentiles, rss_mb
 from bench.query_families import query_families
 
 FULL = {"concepts": 1_000_000, "conso_rows": 4_000_000, "isa_rows": 3_000_000}
@@ -36,38 +36,10 @@ TARGET_RSS_MB = 3072
 TARGET_P95_MS = 5.0
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _bare_read(files: list[Path]) -> tuple[int, float]:
-    started = time.perf_counter()
-    rows = 0
-    for f in files:
-        with f.open("r", encoding="utf-8", newline="\n") as fh:
-            for _ in fh:
-                rows += 1
-    return rows, time.perf_counter() - started
-
-
 def _cpu_s() -> float:
     """CPU seconds of this process so far (all threads, user + system)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "p50_ms": round(q[49] * 1000, 3),
-        "p95_ms": round(q[94] * 1000, 3),
-        "max_ms": round(ordered[-1] * 1000, 3),
-    }
 
 
 def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -> dict[str, Any]:
@@ -77,7 +49,7 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
     from hilgen_graph.graph_loader.synthetic_rrf import cui
 
     files = [Path(f) for f in rrf_files]
-    base_rows, base_s = _bare_read(files)
+    base_rows, base_s = bare_read(files)
     phases: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -89,7 +61,7 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
     report = build_store(source, store_dir, progress=progress)
     load_s = time.perf_counter() - started
     load_cpu_s = _cpu_s() - cpu0
-    rss_load = _rss_mb()
+    rss_load = rss_mb()
 
     store = EmbeddedStore(store_dir)
     families = query_families(store, concepts, N_QUERIES, cui)
@@ -106,8 +78,8 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
             samples.append(time.perf_counter() - t0)
             cpu_samples.append(time.process_time() - c0)
             total += len(out) if hasattr(out, "__len__") else 1  # type: ignore[arg-type]
-        latency[family] = _percentiles(samples)
-        cpu = _percentiles(cpu_samples)
+        latency[family] = percentiles(samples)
+        cpu = percentiles(cpu_samples)
         latency[family].update({"cpu_p50_ms": cpu["p50_ms"], "cpu_p95_ms": cpu["p95_ms"]})
         sizes[family] = round(total / N_QUERIES, 2)
     t0 = time.perf_counter()
@@ -134,8 +106,8 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
         "bare_read_rows_per_s": round(base_rate),
         "load_vs_bare_read": round(load_rate / base_rate, 4),
         "peak_rss_mb_after_load": round(rss_load, 1),
-        "peak_rss_mb": round(_rss_mb(), 1),
-        "store_mb": round(_dir_size(Path(store_dir)) / 2**20, 1),
+        "peak_rss_mb": round(rss_mb(), 1),
+        "store_mb": round(dir_size(Path(store_dir)) / 2**20, 1),
         "reopen_ms": round(reopen_s * 1000, 2),
         "latency": latency,
         "loadavg_1m_after_queries": round(os.getloadavg()[0], 2),

@@ -18,14 +18,13 @@ Two parts, each on a synthetic UMLS release (``graph_loader.synthetic_rrf``):
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.measure import bare_read, dir_size, percentiles, rss_mb
 from bench.query_families import query_families
 
 STORE_FULL = {"concepts": 50_000, "conso_rows": 200_000, "isa_rows": 150_000}
@@ -36,10 +35,6 @@ N_QUERIES = 1000
 N_QUERIES_QUICK = 200
 TARGET_EXPORT_ROWS_PER_S = 400_000
 RRF_FILES = ("MRCONSO.RRF", "MRSTY.RRF", "MRREL.RRF")
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _jvm_peak_rss_mb(pid: int) -> float | None:
@@ -59,30 +54,6 @@ def _cpu_seconds(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _bare_read(files: list[Path]) -> tuple[int, float]:
-    started = time.perf_counter()
-    rows = 0
-    for f in files:
-        with f.open("r", encoding="utf-8", newline="\n") as fh:
-            for _ in fh:
-                rows += 1
-    return rows, time.perf_counter() - started
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "p50_ms": round(q[49] * 1000, 3),
-        "p95_ms": round(q[94] * 1000, 3),
-        "max_ms": round(ordered[-1] * 1000, 3),
-    }
 
 
 def _release(root: Path, sizes: dict[str, int]) -> tuple[Path, list[Path]]:
@@ -106,7 +77,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
     sizes = STORE_QUICK if quick else STORE_FULL
     n_queries = N_QUERIES_QUICK if quick else N_QUERIES
     meta, files = _release(root, sizes)
-    base_rows, base_s = _bare_read(files)
+    base_rows, base_s = bare_read(files)
     server = start_neo4j(root / "neo4j", heap="1g")
     try:
         store = Neo4jStore(server.uri)
@@ -116,7 +87,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
         report = store.load_with_report(open_source("umls", umls_dir=meta))
         load_s = time.perf_counter() - started
         load_cpu_s = time.process_time() - cpu0 + ((_cpu_seconds(server.pid) or 0.0) - jvm_cpu0)
-        store_mb = _dir_size(root / "neo4j") / 2**20
+        store_mb = dir_size(root / "neo4j") / 2**20
         families = query_families(store, sizes["concepts"], n_queries, cui)
         for call in families.values():  # warm the query plans
             for i in range(min(20, n_queries)):
@@ -128,7 +99,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 call(i)
                 samples.append(time.perf_counter() - t0)
-            latency[family] = _percentiles(samples)
+            latency[family] = percentiles(samples)
         store.close()
         jvm_rss = _jvm_peak_rss_mb(server.pid)
     finally:
@@ -149,7 +120,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
         "bare_read_rows_per_s": round(base_rate),
         "load_vs_bare_read": round(load_rate / base_rate, 5),
         "store_mb_on_disk": round(store_mb, 1),
-        "peak_rss_mb_python": round(_rss_mb(), 1),
+        "peak_rss_mb_python": round(rss_mb(), 1),
         "peak_rss_mb_neo4j_jvm": jvm_rss,
         "queries": n_queries,
         "latency": latency,
@@ -162,7 +133,7 @@ def _export_part(root: Path, quick: bool) -> dict[str, Any]:
 
     sizes = EXPORT_QUICK if quick else EXPORT_FULL
     meta, files = _release(root, sizes)
-    base_rows, base_s = _bare_read(files)
+    base_rows, base_s = bare_read(files)
     c0 = time.process_time()
     t0 = time.perf_counter()
     records = sum(1 for _ in open_source("umls", umls_dir=meta))
@@ -177,7 +148,7 @@ def _export_part(root: Path, quick: bool) -> dict[str, Any]:
     own_cpu = max(export_cpu - source_cpu, 1e-9)
     # CPU time is what this process got of the 2 shared cores: robust when other jobs run.
     base_cpu0 = time.process_time()
-    _bare_read(files)
+    bare_read(files)
     base_cpu = time.process_time() - base_cpu0
     rate = base_rows / export_s
     base_rate = base_rows / base_s
@@ -186,7 +157,7 @@ def _export_part(root: Path, quick: bool) -> dict[str, Any]:
         "rrf_rows": base_rows,
         "records": records,
         "csv_rows": stats.rows_written,
-        "csv_mb": round(_dir_size(out) / 2**20, 1),
+        "csv_mb": round(dir_size(out) / 2**20, 1),
         "source_only_seconds": round(source_s, 2),
         "export_seconds": round(export_s, 2),
         "export_rrf_rows_per_s": round(rate),
@@ -204,7 +175,7 @@ def _export_part(root: Path, quick: bool) -> dict[str, Any]:
             "bare_read_rows_per_cpu_s": round(base_rows / base_cpu),
             "export_vs_bare_read": round((base_rows / export_cpu) / (base_rows / base_cpu), 4),
         },
-        "peak_rss_mb": round(_rss_mb(), 1),
+        "peak_rss_mb": round(rss_mb(), 1),
         "targets": {
             "export_csv_rows_per_s>=400k": stats.rows_written / export_s
             >= TARGET_EXPORT_ROWS_PER_S,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from langchain_core.messages import AIMessage
 from tests.prompts.llmgen_fixtures import (
     HEMOCHROMATOSIS_SEED,
     NCBI_LABELS,
-    free_store_path,
     ncbi_sentence,
 )
 
@@ -27,20 +25,12 @@ from hilgen_graph.agents.schemas import (
 )
 from hilgen_graph.agents.tools import ToolLog, link_mention, make_tools, retrieve_related
 from hilgen_graph.errors import ConfigError
-from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
 
 AGENT = load_template("agent")
 SETTINGS = ChainSettings("fake-model", 0.7)
 SD = "SpecificDisease"
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[GraphStore]:
-    s = EmbeddedStore(free_store_path())
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from tests.prompts.llmgen_fixtures import (
     HEMOCHROMATOSIS_SEED,
     NCBI_LABELS,
-    free_store_path,
     ncbi_sentence,
 )
 
@@ -33,7 +31,6 @@ from hilgen_graph.agents.schemas import (
 )
 from hilgen_graph.agents.tools import link_mention, retrieve_related
 from hilgen_graph.errors import ConfigError, GenerationError
-from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
 
@@ -44,13 +41,6 @@ ANNOTATE = load_template("paper-annotate")
 SD = "SpecificDisease"
 S1 = "Only half of the carriers had clinical features of iron overload."
 S2 = "Only half of the carriers had an inborn metal metabolism disorder."
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[GraphStore]:
-    s = EmbeddedStore(free_store_path())
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from tests.prompts.llmgen_fixtures import (
     HEMOCHROMATOSIS_SEED,
     NCBI_DEV,
     NCBI_LABELS,
-    free_store_path,
     ncbi_sentence,
 )
 
@@ -31,7 +30,6 @@ from hilgen_graph.agents.schemas import (
 )
 from hilgen_graph.agents.tools import link_mention, retrieve_related
 from hilgen_graph.corpus.load import load_corpus
-from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
 from hilgen_graph.settings import data_dir
@@ -39,13 +37,6 @@ from hilgen_graph.settings import data_dir
 TEMPLATE = load_template("grounded-parents-children")
 SETTINGS = ChainSettings("fake-model", 0.7)
 SD = "SpecificDisease"
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[GraphStore]:
-    s = EmbeddedStore(free_store_path())
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage
-from tests.prompts.llmgen_fixtures import fake_arguments, free_store_path, ncbi_train_path
+from tests.prompts.llmgen_fixtures import fake_arguments, ncbi_train_path
 
 from hilgen_graph.agents.cache import LangChainDiskCache
 from hilgen_graph.agents.fakes import LatencyChatModel, openai_error, tool_call_reply
@@ -17,7 +16,6 @@ from hilgen_graph.agents.generate import GenerateConfig, find_heldout, generate_
 from hilgen_graph.agents.report import check_file
 from hilgen_graph.agents.schemas import GeneratedBatch
 from hilgen_graph.errors import ConfigError, GenerationError
-from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.settings import data_dir
 from hilgen_graph.synthetic import read_synthetic
@@ -27,13 +25,6 @@ def grounded_reply(prompt: str, _n: int) -> AIMessage:
     """A fake grounded LLM: puts each listed concept in place of the seed mention."""
     args = fake_arguments(prompt, "GeneratedBatch")
     return tool_call_reply(GeneratedBatch, GeneratedBatch.model_validate(args))
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[GraphStore]:
-    s = EmbeddedStore(free_store_path())
-    yield s
-    s.close()
 
 
 def config(out: Path, **kw: object) -> GenerateConfig:
