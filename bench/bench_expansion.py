@@ -68,9 +68,9 @@ def _peak_rss_mb() -> float:
 
 def _index_child(store_dir: str, n: int) -> dict[str, Any]:
     """In a fresh process: read the store's terms, build the index, time lookups and search."""
-    from hilgen_graph.expansion.store_index import term_columns
-    from hilgen_graph.expansion.term_index import TermIndex
     from hilgen_graph.graph.embedded import EmbeddedStore
+    from hilgen_graph.grounding.store_index import term_columns
+    from hilgen_graph.grounding.term_index import TermIndex
 
     rss0 = _peak_rss_mb()
     store = EmbeddedStore(store_dir)
@@ -132,10 +132,10 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
 def _free(store_dir: Path) -> dict[str, Any]:
     from hilgen_graph.corpus.load import load_corpus
     from hilgen_graph.corpus.records import Entity
-    from hilgen_graph.expansion.linker import Linker
-    from hilgen_graph.expansion.store_index import term_columns
-    from hilgen_graph.expansion.term_index import TermIndex
     from hilgen_graph.graph.embedded import EmbeddedStore
+    from hilgen_graph.grounding.linker import Linker
+    from hilgen_graph.grounding.store_index import term_columns
+    from hilgen_graph.grounding.term_index import TermIndex
     from hilgen_graph.settings import data_dir
 
     store = EmbeddedStore(store_dir)
@@ -206,10 +206,10 @@ def _free(store_dir: Path) -> dict[str, Any]:
 def _expansion(store_dir: Path) -> dict[str, Any]:
     from hilgen_graph.corpus.load import load_corpus
     from hilgen_graph.corpus.sampling import sample_kshot, select
-    from hilgen_graph.expansion.kg_arm import KgConfig, augment_kg
-    from hilgen_graph.expansion.layers import LayerConfig
-    from hilgen_graph.expansion.store_index import index_for_store
     from hilgen_graph.graph.embedded import EmbeddedStore
+    from hilgen_graph.grounding.layers import LayerConfig
+    from hilgen_graph.grounding.store_index import index_for_store
+    from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
     from hilgen_graph.settings import data_dir
 
     store = EmbeddedStore(store_dir)
@@ -245,7 +245,7 @@ def _expansion(store_dir: Path) -> dict[str, Any]:
 def run(quick: bool = False) -> dict[str, Any]:
     from hilgen_graph.graph.backends import build_free_store, load_store
     from hilgen_graph.graph_loader.sources import iter_source
-    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+    from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
     tmp = Path(tempfile.mkdtemp(prefix="hilgen-bench-expansion-"))
     try:

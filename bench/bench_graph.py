@@ -46,7 +46,7 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
     from hilgen_graph.graph.bulk import build_store
     from hilgen_graph.graph.embedded import EmbeddedStore
     from hilgen_graph.graph_loader.sources import open_source
-    from hilgen_graph.graph_loader.synthetic_rrf import cui
+    from hilgen_graph.testing.synthetic_rrf import cui
 
     files = [Path(f) for f in rrf_files]
     base_rows, base_s = bare_read(files)
@@ -123,7 +123,7 @@ def _child(meta_dir: str, store_dir: str, rrf_files: list[str], concepts: int) -
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+    from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
     sizes = QUICK if quick else FULL
     tmp = Path(tempfile.mkdtemp(prefix="hilgen-bench-graph-"))

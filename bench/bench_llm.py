@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hilgen_graph.agents.cache import LangChainDiskCache, ReplyCache, cache_key
-from hilgen_graph.agents.fakes import LatencyChatModel
-from hilgen_graph.agents.runner import run_tasks
+from hilgen_graph.llm.cache import LangChainDiskCache, ReplyCache, cache_key
+from hilgen_graph.llm.runner import run_tasks
+from hilgen_graph.testing.fake_chat import LatencyChatModel
 
 
 def _throughput(latency: float, calls: int, concurrency: int) -> dict[str, float]:
@@ -75,8 +75,8 @@ def _cache_replay(latency: float, calls: int, root: Path) -> dict[str, float]:
 
 def _real_server(names: tuple[str, ...], max_tokens: int) -> dict[str, Any]:
     """Decode tokens/s of the real llama.cpp server per installed model (skipped if absent)."""
-    from hilgen_graph.agents.model_files import find_model
-    from hilgen_graph.agents.server import measure_speed, running_server
+    from hilgen_graph.llm.model_files import find_model
+    from hilgen_graph.llm.server import measure_speed, running_server
 
     out: dict[str, Any] = {}
     for name in names:

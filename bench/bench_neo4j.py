@@ -57,7 +57,7 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def _release(root: Path, sizes: dict[str, int]) -> tuple[Path, list[Path]]:
-    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+    from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
     meta = root / f"rrf-{sizes['concepts']}"
     spec = SyntheticRrfSpec(
@@ -72,7 +72,7 @@ def _store_part(root: Path, quick: bool) -> dict[str, Any]:
 
     from hilgen_graph.graph.neo4j_store import Neo4jStore
     from hilgen_graph.graph_loader.sources import open_source
-    from hilgen_graph.graph_loader.synthetic_rrf import cui
+    from hilgen_graph.testing.synthetic_rrf import cui
 
     sizes = STORE_QUICK if quick else STORE_FULL
     n_queries = N_QUERIES_QUICK if quick else N_QUERIES

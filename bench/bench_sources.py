@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 from hilgen_graph.settings import cache_dir
+from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
 RRF_FILES = ("MRCONSO.RRF", "MRSTY.RRF", "MRREL.RRF")
 

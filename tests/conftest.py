@@ -8,6 +8,9 @@ import pytest
 
 from hilgen_graph.settings import data_dir
 
+# Fixtures shared by several test packages, defined once (session fixtures are built once).
+pytest_plugins = ["tests.support.kg_fixtures", "tests.support.llm_fixtures"]
+
 TESTS_DIR = Path(__file__).resolve().parent
 
 

@@ -80,9 +80,9 @@ def _ensure_graph(store_dir: Path, emit: Event) -> dict[str, Any]:
 def _llm_arm(out_dir: Path, store_dir: Path, train_path: Path, emit: Event) -> dict[str, Any]:
     """A small grounded LLM batch with the local model, or why it was skipped."""
     from hilgen_graph.agents.generate import GenerateConfig, generate_llm
-    from hilgen_graph.agents.model_files import find_model
-    from hilgen_graph.agents.server import start_server, stop_server
     from hilgen_graph.graph.backends import open_store
+    from hilgen_graph.llm.model_files import find_model
+    from hilgen_graph.llm.server import start_server, stop_server
 
     if find_model(DEMO_LLM_MODEL) is None:
         return {

@@ -6,15 +6,13 @@ One ``SyntheticRecord`` per line. ``hilgen augment kg`` and ``hilgen generate ll
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hilgen_graph.atomic import write_jsonl
 from hilgen_graph.errors import CorpusFormatError
 
 
@@ -101,17 +99,4 @@ def read_synthetic(path: str | Path) -> Iterator[SyntheticRecord]:
 
 def write_synthetic(path: str | Path, records: Iterable[SyntheticRecord]) -> int:
     """Write records atomically (temp file + rename); return how many were written."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.model_dump(mode="json"), ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return n
+    return write_jsonl(path, records, lambda rec: rec.model_dump(mode="json"))

@@ -15,8 +15,6 @@ from tests.prompts.llmgen_fixtures import (
 
 from hilgen_graph.agents.agent import build_agent
 from hilgen_graph.agents.chains import ChainSettings
-from hilgen_graph.agents.fakes import ScriptedChatModel, text_reply, tool_call_reply
-from hilgen_graph.agents.funnel import Funnel
 from hilgen_graph.agents.schemas import (
     GeneratedBatch,
     GeneratedSentence,
@@ -27,6 +25,8 @@ from hilgen_graph.agents.tools import ToolLog, link_mention, make_tools, retriev
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
+from hilgen_graph.testing.fake_chat import ScriptedChatModel, text_reply, tool_call_reply
+from hilgen_graph.validation.funnel import Funnel
 
 AGENT = load_template("agent")
 SETTINGS = ChainSettings("fake-model", 0.7)

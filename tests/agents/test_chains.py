@@ -13,14 +13,6 @@ from tests.prompts.llmgen_fixtures import (
 )
 
 from hilgen_graph.agents.chains import ChainSettings, build_chain
-from hilgen_graph.agents.fakes import (
-    ScriptedChatModel,
-    broken_json_reply,
-    invalid_args_reply,
-    text_reply,
-    tool_call_reply,
-)
-from hilgen_graph.agents.funnel import Funnel
 from hilgen_graph.agents.schemas import (
     Annotation,
     GeneratedBatch,
@@ -33,6 +25,14 @@ from hilgen_graph.agents.tools import link_mention, retrieve_related
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
+from hilgen_graph.testing.fake_chat import (
+    ScriptedChatModel,
+    broken_json_reply,
+    invalid_args_reply,
+    text_reply,
+    tool_call_reply,
+)
+from hilgen_graph.validation.funnel import Funnel
 
 SETTINGS = ChainSettings("fake-model", 0.7, max_repairs=1)
 GROUNDED = load_template("grounded-parents-children")

@@ -9,16 +9,16 @@ import pytest
 from langchain_core.messages import AIMessage
 from tests.prompts.llmgen_fixtures import fake_arguments, ncbi_train_path
 
-from hilgen_graph.agents.cache import LangChainDiskCache
-from hilgen_graph.agents.fakes import LatencyChatModel, openai_error, tool_call_reply
-from hilgen_graph.agents.funnel import Rejection
 from hilgen_graph.agents.generate import GenerateConfig, find_heldout, generate_llm
-from hilgen_graph.agents.report import check_file
 from hilgen_graph.agents.schemas import GeneratedBatch
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.llm.cache import LangChainDiskCache
 from hilgen_graph.settings import data_dir
 from hilgen_graph.synthetic import read_synthetic
+from hilgen_graph.testing.fake_chat import LatencyChatModel, openai_error, tool_call_reply
+from hilgen_graph.validation.funnel import Rejection
+from hilgen_graph.validation.report import check_file
 
 
 def grounded_reply(prompt: str, _n: int) -> AIMessage:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from hilgen_graph.cli import app
 from hilgen_graph.errors import ExpansionError
-from hilgen_graph.expansion.layers import LAYERS
+from hilgen_graph.grounding.layers import LAYERS
 from hilgen_graph.synthetic import read_synthetic
 
 runner = CliRunner()

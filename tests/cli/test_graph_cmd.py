@@ -202,7 +202,7 @@ def test_free_stats(free_store: Path) -> None:
 @pytest.fixture(scope="module")
 def small_umls(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("hilgen_graph.graph_loader.sources", reason="sources not landed")
-    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+    from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
     release = write_synthetic_rrf(
         tmp_path_factory.mktemp("umls") / "META", SyntheticRrfSpec.small(120)

@@ -25,7 +25,7 @@ from hilgen_graph.graph.neo4j_export import (
     import_options,
 )
 from hilgen_graph.graph.records import Concept, GraphRecord, HasType, Isa, SemanticType, Term
-from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -24,7 +24,7 @@ from hilgen_graph.graph.neo4j_store import Neo4jStore
 from hilgen_graph.graph.records import Concept, GraphRecord, Term
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.graph_loader.sources import open_source
-from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, cui, write_synthetic_rrf
+from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, cui, write_synthetic_rrf
 
 
 def _free_port() -> int:

@@ -13,8 +13,8 @@ from tests.graph_loader.stream_contract import RRF_FIXTURES
 from hilgen_graph.graph import bulk
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph_loader import umls
-from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 from hilgen_graph.graph_loader.umls import UmlsSource
+from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
 
 def _answers(store_dir: Path) -> dict[str, Any]:

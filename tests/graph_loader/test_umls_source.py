@@ -201,7 +201,7 @@ def test_names_pass_verbatim() -> None:
 
 
 def test_mrhier_hierarchy(tmp_path: Path) -> None:
-    from hilgen_graph.graph_loader.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
+    from hilgen_graph.testing.synthetic_rrf import SyntheticRrfSpec, write_synthetic_rrf
 
     release = write_synthetic_rrf(tmp_path, SyntheticRrfSpec.small(120, mrhier=True))
     _, by_rel = load(tmp_path, hierarchy="mrrel")

@@ -17,8 +17,8 @@ import os
 import threading
 from pathlib import Path
 
-from hilgen_graph.agents.model_files import find_model, install_model
-from hilgen_graph.agents.server import ServerInfo, start_server, stop_server
+from hilgen_graph.llm.model_files import find_model, install_model
+from hilgen_graph.llm.server import ServerInfo, start_server, stop_server
 
 MODEL_ENV = "HILGEN_TEST_LLM_MODEL"
 DEFAULT_TEST_MODEL = "qwen2.5-coder-0.5b"

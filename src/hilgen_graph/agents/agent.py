@@ -17,7 +17,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from hilgen_graph.agents.alignment import Tokenizer
 from hilgen_graph.agents.chains import (
     ChainResult,
     ChainSettings,
@@ -29,12 +28,13 @@ from hilgen_graph.agents.chains import (
     raw_text,
     reply_id,
 )
-from hilgen_graph.agents.funnel import Funnel
 from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest, constrained
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
+from hilgen_graph.corpus.alignment import Tokenizer
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts.loader import PromptTemplate
+from hilgen_graph.validation.funnel import Funnel
 
 DEFAULT_MAX_STEPS = 6
 

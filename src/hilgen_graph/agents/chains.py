@@ -32,8 +32,6 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
-from hilgen_graph.agents.alignment import Tokenizer, align
-from hilgen_graph.agents.funnel import Candidate, Funnel, FunnelResult
 from hilgen_graph.agents.schemas import (
     Annotation,
     GeneratedBatch,
@@ -42,9 +40,11 @@ from hilgen_graph.agents.schemas import (
     PlainBatch,
     constrained,
 )
+from hilgen_graph.corpus.alignment import Tokenizer, align
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.prompts.loader import PromptTemplate
 from hilgen_graph.synthetic import LLMProvenance, Provenance, ReplacedEntity
+from hilgen_graph.validation.funnel import Candidate, Funnel, FunnelResult
 
 STRUCTURED_METHOD = "function_calling"
 REPAIR_MESSAGE = (
@@ -144,7 +144,7 @@ class StructuredCaller:
             raise ConfigError(
                 f"the chat model {type(model).__name__} cannot call tools, so it cannot give "
                 f"structured output ({schema.__name__}); use a model with bind_tools (ChatOpenAI, "
-                "or the fakes in hilgen_graph.agents.fakes)"
+                "or the fakes in hilgen_graph.testing.fake_chat)"
             ) from err
 
     def __call__(

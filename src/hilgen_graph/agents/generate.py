@@ -26,22 +26,23 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
 from hilgen_graph.agents.agent import build_agent
-from hilgen_graph.agents.cache import LangChainDiskCache, write_json_atomic
 from hilgen_graph.agents.chains import ChainResult, ChainSettings, build_chain
-from hilgen_graph.agents.funnel import Funnel, HeldoutIndex, Rejection
-from hilgen_graph.agents.ledger import Ledger
-from hilgen_graph.agents.report import CheckReport
-from hilgen_graph.agents.runlog import RunLog, RunRecord, record_id
-from hilgen_graph.agents.runner import RetryPolicy, TaskResult, run_tasks
 from hilgen_graph.agents.schemas import GenerationRequest
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, link_mention, retrieve_related
+from hilgen_graph.atomic import write_json, write_jsonl
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.llm.cache import LangChainDiskCache
+from hilgen_graph.llm.ledger import Ledger
+from hilgen_graph.llm.runlog import RunLog, RunRecord, record_id
+from hilgen_graph.llm.runner import RetryPolicy, TaskResult, run_tasks
 from hilgen_graph.prompts.loader import PromptTemplate, load_template, load_templates
 from hilgen_graph.synthetic import SyntheticRecord, write_synthetic
+from hilgen_graph.validation.funnel import Funnel, HeldoutIndex, Rejection
+from hilgen_graph.validation.report import CheckReport
 
 HELDOUT_MARKERS = ("dev", "test")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -226,7 +227,7 @@ def build_requests(
 
 
 def make_model(config: GenerateConfig, callbacks: Sequence[Any]) -> BaseChatModel:
-    from hilgen_graph.agents.models import LLMSettings, make_chat_model
+    from hilgen_graph.llm.models import LLMSettings, make_chat_model
 
     settings = LLMSettings.load(
         model=config.model,
@@ -354,7 +355,7 @@ def generate_llm(
     )
     summary.failed = dict(failures)
     if failures:
-        write_json_atomic(
+        write_json(
             summary.meta_out,
             {**_read_meta(summary.meta_out), "failed": summary.failed},
         )
@@ -421,7 +422,7 @@ def _write_outputs(
     out = config.out
     write_synthetic(out, accepted)
     rej_path = sidecar(out, ".rejected.jsonl")
-    _write_jsonl(rej_path, [r.model_dump(mode="json") for r in rejected])
+    write_jsonl(rej_path, [r.model_dump(mode="json") for r in rejected])
     stages = Counter(r.stage for r in rejected)
     summary = GenerateSummary(
         out=out,
@@ -439,27 +440,11 @@ def _write_outputs(
         repairs=repairs,
         ledger=ledger.summary().totals(),
     )
-    write_json_atomic(
+    write_json(
         summary.meta_out,
         {**summary.to_json(), "store_ref": config.store_ref, **extra, "config": runlog.meta},
     )
     return summary
-
-
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def compare_prompts(
@@ -473,7 +458,7 @@ def compare_prompts(
 ) -> dict[str, CheckReport]:
     """Run each template on the same seed sentences (one output file per template under
     ``out_dir``) and return each one's check report, in the order given."""
-    from hilgen_graph.agents.report import check_file
+    from hilgen_graph.validation.report import check_file
 
     flat = [n.strip() for item in names for n in item.split(",") if n.strip()]
     if len(flat) < 1:

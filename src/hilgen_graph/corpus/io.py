@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -58,16 +55,3 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             ) from err
 
 
-@contextmanager
-def atomic_writer(path: str | Path) -> Iterator[TextIO]:
-    """Write a text file through a temporary file in the same folder, renamed on success."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

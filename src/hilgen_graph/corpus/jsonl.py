@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hilgen_graph.atomic import atomic_writer
 from hilgen_graph.corpus.conll import corpus_name, document_of
-from hilgen_graph.corpus.io import atomic_writer, iter_lines
+from hilgen_graph.corpus.io import iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.errors import CorpusFormatError

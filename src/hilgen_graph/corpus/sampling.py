@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from hilgen_graph.corpus.io import atomic_writer
+from hilgen_graph.atomic import atomic_writer
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError, CorpusFormatError, DataMissingError
 

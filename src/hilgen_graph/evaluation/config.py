@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from hilgen_graph.errors import ConfigError
@@ -27,9 +27,18 @@ DEFAULT_KG_LAYERS = ("synonyms", "semantic_type", "parents", "children", "siblin
 
 
 class TrainingConfig(BaseModel):
-    """Training settings (see ``evaluation.train`` for the step rule)."""
+    """Training settings (see ``evaluation.train`` for the two budget rules).
+
+    ``steps`` + ``gold_per_batch`` = the fixed budget with gold oversampling (every variant of
+    a seed: the same steps, the same gold sentences in every batch, synthetic ones filling the
+    rest of ``batch_size``); without ``steps`` the epoch rule (``epochs``, ``min_steps``,
+    ``max_steps``) applies. ``eval_every`` scores the dev subset every N steps."""
 
     model_config = ConfigDict(extra="forbid")
+
+    steps: int | None = Field(default=None, ge=1)
+    gold_per_batch: int | None = Field(default=None, ge=1)
+    eval_every: int | None = Field(default=None, ge=1)
 
     lr: float = 5e-5
     batch_size: int = Field(default=32, ge=1)
@@ -45,6 +54,18 @@ class TrainingConfig(BaseModel):
     nnshot_temperature: float = Field(default=0.05, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None
+
+    @model_validator(mode="after")
+    def _budget(self) -> TrainingConfig:
+        if self.gold_per_batch is not None and self.steps is None:
+            raise ValueError(
+                "gold_per_batch needs a fixed `steps` budget (the same for every variant)"
+            )
+        if self.gold_per_batch is not None and self.gold_per_batch > self.batch_size:
+            raise ValueError(
+                f"gold_per_batch {self.gold_per_batch} exceeds batch_size {self.batch_size}"
+            )
+        return self
 
     def settings(self) -> TrainSettings:
         return TrainSettings(**self.model_dump())

@@ -76,7 +76,7 @@ def sample_ids(pool: Sequence[Sentence], k: int, seed: int, scheme: str) -> list
 def kg_layers(configured: Sequence[str] | None = None) -> list[str]:
     """The KG arm's layer names (its own list when it exports one)."""
     try:
-        arm = importlib.import_module("hilgen_graph.expansion.kg_arm")
+        arm = importlib.import_module("hilgen_graph.kg_arm.augment")
         layers = getattr(arm, "LAYERS", None)
         if layers:
             return [str(x) for x in layers]
@@ -124,11 +124,11 @@ def kg_synthetic(
 ) -> list[SyntheticRecord]:
     """KG-arm records for the sampled sentences, every configured layer, using the same seed;
     dev/test sentences feed the arm's leakage guard."""
-    from hilgen_graph.expansion.guard import EvalSets
-    from hilgen_graph.expansion.kg_arm import KgConfig, augment_kg
-    from hilgen_graph.expansion.layers import LayerConfig, parse_layers
-    from hilgen_graph.expansion.store_index import index_for_store
     from hilgen_graph.graph.backends import open_store
+    from hilgen_graph.grounding.layers import LayerConfig, parse_layers
+    from hilgen_graph.grounding.store_index import index_for_store
+    from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
+    from hilgen_graph.validation.guard import EvalSets
 
     path = store_dir(kg.graph)
     if kg.graph == "free":

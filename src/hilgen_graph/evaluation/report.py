@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from hilgen_graph.atomic import write_json, write_text
 from hilgen_graph.errors import EvaluationError
 from hilgen_graph.evaluation.metrics import improvement, mean_sd, paired_bootstrap
 
@@ -331,20 +330,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-    os.replace(tmp, path)
-
-
 def write_report(run_dir: Path, config: object | None = None) -> dict[str, Any]:
     """Write ``report.json``, ``report.md`` and the plots; return the report."""
     from hilgen_graph.evaluation.plots import plot_report
 
     report = build_report(run_dir)
-    _write_text(run_dir / "report.json", json.dumps(report, indent=1, default=str))
-    _write_text(run_dir / "report.md", render_markdown(report))
+    write_json(run_dir / "report.json", report, indent=1)
+    write_text(run_dir / "report.md", render_markdown(report))
     report["plots"] = [str(p) for p in plot_report(report, run_dir / "plots")]
     return report

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from hilgen_graph.atomic import write_json
 from hilgen_graph.errors import ConfigError, HilgenError
 from hilgen_graph.evaluation import data as datamod
 from hilgen_graph.evaluation.config import EvalConfig, parse_variant
@@ -56,20 +56,6 @@ EventSink = Callable[[RunEvent], None]
 
 def _noop(_: RunEvent) -> None:
     return None
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Atomic JSON write (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, ensure_ascii=False, default=str)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_json(path: Path) -> Any:

@@ -1,19 +1,28 @@
 """Fine-tuning a token classifier (``AutoModelForTokenClassification``) on few-shot data.
 
-Defaults follow the paper (lr 5e-5, batch 32, max length 128). Few-shot sets are tiny, so the
-number of optimisation steps is set by a rule instead of a fixed epoch count::
+Two budget rules, chosen by the config:
 
-    steps = min(max_steps, max(min_steps, epochs * ceil(n_train / batch_size)))
+* **Fixed budget with gold oversampling** (``steps`` and ``gold_per_batch`` set; the shipped
+  CPU configs): every variant of a seed trains for the same ``steps`` optimisation steps, and
+  every batch holds ``min(gold_per_batch, n_gold)`` gold k-shot sentences (drawn epoch by epoch
+  from a seeded permutation of the gold set) plus ``batch_size - that`` synthetic sentences
+  (drawn the same way from the synthetic set; none for the baseline). So each gold sentence is
+  seen exactly as often in every variant as in the baseline, however many synthetic sentences
+  a variant adds, and the learning-rate schedule is the same for all of them.
+* **Epoch rule** (``steps`` unset; the ``paper`` config): gold and synthetic sentences are
+  shuffled together and ``steps = min(max_steps, max(min_steps, epochs * ceil(n / batch)))``.
 
-so a 5-sentence baseline still gets ``min_steps`` updates and a large augmented set is capped at
-``max_steps``. The dev set (a fixed subset of the dev split, never the test split) is scored at
-``eval_points`` evenly spaced steps; each model family keeps the checkpoint with the best dev
-strict F1 (ties go to the later step). Seeds are fixed; torch uses ``os.cpu_count()`` threads
-and the GPU when one is present.
+The dev set (a fixed subset of the dev split, never the test split) is scored every
+``eval_every`` steps (or at ``eval_points`` evenly spaced steps); each model family keeps the
+checkpoint with the best dev strict F1 (ties go to the later step), and the whole dev curve is
+returned (``history``). The classification head is initialised from the seed alone (the same
+initial head for every variant of a seed; its digest is returned as ``initial_head``). Torch uses
+``os.cpu_count()`` threads (or the configured number) and the GPU when one is present.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import random
@@ -60,10 +69,36 @@ class TrainSettings:
     nnshot_temperature: float = 0.05
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = None  # default: $HILGEN_TORCH_THREADS, else os.cpu_count()
+    steps: int | None = None  # fixed budget: the same number of steps for every variant
+    gold_per_batch: int | None = None  # gold sentences in every batch (fixed-budget rule)
+    eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
 
     def steps_for(self, n_train: int) -> int:
+        if self.steps is not None:
+            return self.steps
         per_epoch = math.ceil(n_train / self.batch_size)
         return min(self.max_steps, max(self.min_steps, self.epochs * per_epoch))
+
+    def eval_steps(self, steps: int) -> list[int]:
+        """The steps after which the dev subset is scored (always including the last one)."""
+        if self.eval_every is not None:
+            return sorted({*range(self.eval_every, steps + 1, self.eval_every), steps})
+        return sorted(
+            {max(1, round(steps * i / self.eval_points)) for i in range(1, self.eval_points + 1)}
+        )
+
+    def batch_plan(
+        self, n_gold: int, n_synthetic: int, steps: int, seed: int
+    ) -> list[list[int]]:
+        """Indices into ``gold + synthetic`` for each step (see the module docstring)."""
+        if self.gold_per_batch is None:
+            return _batches(n_gold + n_synthetic, self.batch_size, steps, seed)
+        g = min(self.gold_per_batch, n_gold, self.batch_size)
+        gold = _batches(n_gold, g, steps, seed)
+        if not n_synthetic or g >= self.batch_size:
+            return gold
+        syn = _batches(n_synthetic, self.batch_size - g, steps, seed + 1)
+        return [a + [n_gold + j for j in b] for a, b in zip(gold, syn, strict=True)]
 
 
 THREADS_ENV = "HILGEN_TORCH_THREADS"
@@ -131,6 +166,18 @@ def load_model(encoder_dir: Path, labels: LabelSet) -> torch.nn.Module:
     return model
 
 
+def head_digest(model: torch.nn.Module) -> str:
+    """A short digest of the classification head's weights (to show that every variant of a
+    seed starts from the same head)."""
+    head = getattr(model, "classifier", None)
+    params = head.state_dict() if isinstance(head, torch.nn.Module) else model.state_dict()
+    h = hashlib.sha256()
+    for name in sorted(params):
+        h.update(name.encode())
+        h.update(params[name].detach().to("cpu").contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 @dataclass
 class FamilyResult:
     best_step: int
@@ -152,6 +199,9 @@ class TrainedTagger:
     families: dict[str, FamilyResult]
     steps: int
     history: list[dict[str, float]] = field(default_factory=list)
+    initial_head: str = ""  # sha256 prefix of the freshly initialised head (same per seed)
+    n_gold: int = 0
+    gold_passes: int = 0  # gold sentence passes over the whole run
     train_seconds: float = 0.0
     train_sentence_passes: int = 0
     eval_seconds: float = 0.0
@@ -216,7 +266,8 @@ class TrainedTagger:
 
 
 def _batches(n: int, batch_size: int, steps: int, seed: int) -> list[list[int]]:
-    """``steps`` batches drawn epoch by epoch from a seeded permutation (no replacement)."""
+    """``steps`` batches drawn epoch by epoch from a seeded permutation (no replacement within
+    an epoch; a set smaller than the batch gives batches of the whole set)."""
     rng = random.Random(seed)
     out: list[list[int]] = []
     perm: list[int] = []
@@ -238,8 +289,10 @@ def train_tagger(
     seed: int,
     families: Sequence[str] = ("linear",),
     on_step: Callable[[int, int], None] | None = None,
+    synthetic: Sequence[TaggedSentence] = (),
 ) -> TrainedTagger:
-    """Fine-tune on ``train``, select each family's checkpoint on ``dev``; return the tagger.
+    """Fine-tune on the gold ``train`` sentences plus ``synthetic`` ones, select each family's
+    checkpoint on ``dev``; return the tagger.
 
     ``on_step(done, total)`` is called after every optimisation step (for progress bars)."""
     if not train:
@@ -252,8 +305,10 @@ def train_tagger(
     device = pick_device(settings.device)
     tokenizer = load_tokenizer(encoder_dir)
     model = load_model(encoder_dir, labels).to(device)
+    initial_head = head_digest(model)
 
-    train = list(train)
+    n_gold = len(train)
+    train = list(train) + list(synthetic)
     label_ids = [labels.ids(s.tags, where=f"training sentence {s.id}:") for s in train]
     features = []
     for s, ids in zip(train, label_ids, strict=True):
@@ -266,12 +321,9 @@ def train_tagger(
         features.append((enc["input_ids"], align_labels(enc.word_ids(), ids)))
 
     steps = settings.steps_for(len(train))
-    eval_at = sorted(
-        {
-            max(1, round(steps * i / settings.eval_points))
-            for i in range(1, settings.eval_points + 1)
-        }
-    )
+    eval_at = set(settings.eval_steps(steps))
+    plan = settings.batch_plan(n_gold, len(train) - n_gold, steps, seed)
+    gold_passes = sum(1 for b in plan for i in b if i < n_gold)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     params = [
         {
@@ -305,7 +357,7 @@ def train_tagger(
     passes = 0
     missing: list[str] = []
     model.train()
-    for step, batch_idx in enumerate(_batches(len(train), settings.batch_size, steps, seed), 1):
+    for step, batch_idx in enumerate(plan, 1):
         t0 = time.perf_counter()
         width = max(len(features[i][0]) for i in batch_idx)
         inp = torch.full((len(batch_idx), width), pad_id, dtype=torch.long)
@@ -386,6 +438,9 @@ def train_tagger(
         families=best,
         steps=steps,
         history=history,
+        initial_head=initial_head,
+        n_gold=n_gold,
+        gold_passes=gold_passes,
         train_seconds=train_seconds,
         train_sentence_passes=passes,
         eval_seconds=eval_seconds,

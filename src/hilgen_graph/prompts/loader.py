@@ -4,8 +4,11 @@ A template is a YAML file with these keys::
 
     name: grounded-siblings          # unique name (defaults to the file stem)
     family: siblings                 # related | parents_children | siblings | annotate | agent
-    style: grounded                  # grounded | paper | annotate | agent
+                                     # | rewrite | new_context (marked templates)
+    style: grounded                  # grounded | paper | annotate | agent | marked
     output: annotated                # annotated (sentences + mentions) | plain | annotation
+                                     # | marked (sentences with the new name written [[name]])
+    layers: [parents, children]      # optional: the graph layers the template draws from
     annotate_with: paper-annotate    # plain output only: the template of the second call
     description: one line for `hilgen prompts list`
     system: |                        # the system message
@@ -37,9 +40,10 @@ PROMPTS_DIR_ENV = "HILGEN_PROMPTS_DIR"
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
-FAMILIES = ("related", "parents_children", "siblings", "annotate", "agent")
-STYLES = ("grounded", "paper", "annotate", "agent")
-OUTPUTS = ("annotated", "plain", "annotation")
+FAMILIES = ("related", "parents_children", "siblings", "annotate", "agent", "rewrite", "new_context")
+STYLES = ("grounded", "paper", "annotate", "agent", "marked")
+OUTPUTS = ("annotated", "plain", "annotation", "marked")
+LAYER_NAMES = ("parents", "children", "siblings", "semantic_type", "synonyms")
 
 #: The graph layers each generating family draws its related concepts from.
 FAMILY_LAYERS: dict[str, tuple[str, ...]] = {
@@ -48,6 +52,8 @@ FAMILY_LAYERS: dict[str, tuple[str, ...]] = {
     "siblings": ("siblings",),
     "agent": ("parents", "children", "siblings", "semantic_type"),
     "annotate": (),
+    "rewrite": ("parents", "children", "siblings", "synonyms"),
+    "new_context": ("parents", "children", "siblings", "synonyms"),
 }
 
 #: Every variable a template may use, with what it holds.
@@ -63,6 +69,10 @@ VARIABLES: dict[str, str] = {
     "concepts": "the retrieved related concepts, one per line: name, relation, type, synonyms",
     "plan": "one numbered line per sentence to write, naming the concept each one uses",
     "sentence": "a sentence to annotate (two-step mode, second call)",
+    "name": "marked templates: the related concept's display name the sentences must use",
+    "semantic_type": "marked templates: the related concept's semantic type name(s)",
+    "synonym": "marked templates: another name of the related concept ('none' if it has none)",
+    "parent": "marked templates: a broader concept of the related concept ('none' if none)",
 }
 _REQUIRED_KEYS = ("family", "style", "system", "user")
 
@@ -82,15 +92,22 @@ class PromptTemplate:
     annotate_with: str | None
     path: Path
     variables: tuple[str, ...]
+    layer_names: tuple[str, ...] = ()  # the file's `layers:` (empty: the family's default)
 
     @property
     def grounded(self) -> bool:
-        """True when the template lists retrieved related concepts for the model to use."""
-        return "concepts" in self.variables
+        """True when the template is given concepts retrieved from the graph (a list of related
+        concepts, or the one concept's name in a marked template)."""
+        return "concepts" in self.variables or self.style == "marked"
+
+    @property
+    def marked(self) -> bool:
+        """True for templates whose sentences carry the new name inline as ``[[name]]``."""
+        return self.output == "marked"
 
     @property
     def layers(self) -> tuple[str, ...]:
-        return FAMILY_LAYERS.get(self.family, ())
+        return self.layer_names or FAMILY_LAYERS.get(self.family, ())
 
     @property
     def short_version(self) -> str:
@@ -161,6 +178,15 @@ def parse_template(path: Path) -> PromptTemplate:
         raise ConfigError(f"{path}: an annotate template must use {{sentence}}")
     if style == "grounded" and "concepts" not in fields:
         raise ConfigError(f"{path}: a grounded template must list the {{concepts}} it grounds in")
+    if (style == "marked") != (output == "marked"):
+        raise ConfigError(f"{path}: style marked and output marked go together")
+    if style == "marked" and "name" not in fields:
+        raise ConfigError(f"{path}: a marked template must give the model the {{name}} to write")
+    raw_layers = data.get("layers", [])
+    if isinstance(raw_layers, str):
+        raw_layers = [x.strip() for x in raw_layers.split(",") if x.strip()]
+    if not isinstance(raw_layers, list) or any(x not in LAYER_NAMES for x in raw_layers):
+        raise ConfigError(f"{path}: layers {raw_layers!r} must be a list from {LAYER_NAMES}")
     return PromptTemplate(
         name=str(data.get("name") or path.stem),
         family=family,
@@ -173,6 +199,7 @@ def parse_template(path: Path) -> PromptTemplate:
         annotate_with=annotate_with,
         path=path,
         variables=tuple(fields),
+        layer_names=tuple(raw_layers),
     )
 
 

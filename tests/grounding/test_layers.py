@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import pytest
+
+from hilgen_graph.errors import ExpansionError
+from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.layers import (
+    LAYERS,
+    DropReason,
+    Expander,
+    LayerConfig,
+    check_store_supports,
+    parse_layers,
+    preset,
+)
+from hilgen_graph.grounding.linker import Linker
+
+
+def _expander(store: GraphStore, **cfg: object) -> Expander:
+    return Expander(store, Linker(store), LayerConfig(**cfg))  # type: ignore[arg-type]
+
+
+def _concept(store: GraphStore, cid: str):  # type: ignore[no-untyped-def]
+    c = store.concept(cid)
+    assert c is not None
+    return c
+
+
+def test_parse_layers() -> None:
+    assert parse_layers("synonyms, parents") == ("synonyms", "parents")
+    assert parse_layers(list(LAYERS)) == LAYERS
+    with pytest.raises(ExpansionError, match="unknown layer.*'cousins'.*allowed: synonyms"):
+        parse_layers("synonyms,cousins")
+    with pytest.raises(ExpansionError, match="no layers"):
+        parse_layers(" , ")
+
+
+def test_synonyms_are_clean_distinct_and_true_synonyms(small_store: GraphStore) -> None:
+    ex = _expander(small_store)
+    res = ex.synonyms(_concept(small_store, "D003"), "Disease", "hypertension")
+    assert [r.name for r in res.related] == ["high blood pressure"]
+    assert res.dropped[DropReason.SAME_AS_MENTION] == 1
+    assert res.dropped[DropReason.DUPLICATE_NAME] == 1  # "Blood Pressure, High"
+    assert res.dropped[DropReason.NOT_A_SYNONYM] == 1  # the RELATED term
+    r = res.related[0]
+    assert r.relation_path == ("D003", "HAS_TERM", "High Blood Pressure")
+    assert r.knowledge_source == "MSH"
+
+
+def test_names_unusable_in_a_sentence_are_dropped(small_store: GraphStore) -> None:
+    ex = _expander(small_store)
+    res = ex.synonyms(_concept(small_store, "D007"), "Disease", "aneurysms")
+    assert [r.name for r in res.related] == ["aneurysm"]
+    assert res.dropped[DropReason.UNUSABLE_NAME] == 1
+
+
+def test_children_use_natural_names(small_store: GraphStore) -> None:
+    res = _expander(small_store).children(_concept(small_store, "D003"), "Disease", "HT")
+    assert sorted(r.name for r in res.related) == ["malignant hypertension", "renal hypertension"]
+    assert {r.relation_path[1] for r in res.related} == {"HAS_CHILD"}
+
+
+def test_over_general_parents_are_skipped(small_store: GraphStore) -> None:
+    d002 = _concept(small_store, "D002")
+    assert _expander(small_store).parents(d002, "Disease", "x").related == []
+    keep = _expander(small_store, min_parent_depth=0).parents(d002, "Disease", "x")
+    assert [r.concept_id for r in keep.related] == ["D001"]
+    d003 = _concept(small_store, "D003")
+    assert [r.concept_id for r in _expander(small_store).parents(d003, "Disease", "x").related] == [
+        "D002"
+    ]
+    few = _expander(small_store, max_parent_descendants=3).parents(d003, "Disease", "x")
+    assert few.related == [] and few.dropped[DropReason.OVER_GENERAL] == 1
+
+
+def test_siblings_filter_group_and_cap_fanout(small_store: GraphStore) -> None:
+    d003 = _concept(small_store, "D003")
+    res = _expander(small_store).siblings(d003, "Disease", "hypertension")
+    assert [r.concept_id for r in res.related] == ["D006", "D007"]  # D008 is anatomy
+    assert res.dropped[DropReason.OUTSIDE_GROUP] == 1
+    assert res.related[0].relation_path == ("D003", "ISA", "D002", "HAS_CHILD", "D006")
+    anyg = _expander(small_store, keep_label_group=False).siblings(d003, "Disease", "h")
+    assert [r.concept_id for r in anyg.related] == ["D006", "D007", "D008"]
+    capped = _expander(small_store, sibling_fanout=1).siblings(d003, "Disease", "h")
+    assert [r.concept_id for r in capped.related] == ["D006"]
+    assert capped.dropped[DropReason.FANOUT] == 2
+
+
+def test_top_k_is_a_seeded_sample(free_store: GraphStore) -> None:
+    hyp = _concept(free_store, "D006973")
+    a = _expander(free_store, top_k=3, seed=1).siblings(hyp, "Disease", "hypertension")
+    b = _expander(free_store, top_k=3, seed=1).siblings(hyp, "Disease", "hypertension")
+    c = _expander(free_store, top_k=3, seed=2).siblings(hyp, "Disease", "hypertension")
+    assert a.related == b.related and len(a.related) == 3
+    assert [r.concept_id for r in a.related] != [r.concept_id for r in c.related]
+    assert a.dropped[DropReason.NOT_SAMPLED] > 0
+
+
+def test_real_hierarchy_of_hypertension(free_store: GraphStore) -> None:
+    ex = _expander(free_store, top_k=50)
+    hyp = _concept(free_store, "D006973")
+    parents = ex.parents(hyp, "Disease", "hypertension").related
+    assert [(r.concept_id, r.name) for r in parents] == [("D014652", "vascular diseases")]
+    assert parents[0].knowledge_source == "MSH"
+    children = {r.name for r in ex.children(hyp, "Disease", "hypertension").related}
+    assert "malignant hypertension" in children
+    same = ex.semantic_type(hyp, "Disease", "hypertension").related
+    assert same and all(r.concept_id != "D006973" for r in same)
+    assert all(r.relation_path[1:3] == ("HAS_TYPE", "T047") for r in same)
+
+
+def test_store_without_isa_is_refused(flat_store: GraphStore) -> None:
+    check_store_supports(flat_store, ("synonyms", "semantic_type"), LayerConfig())
+    with pytest.raises(ExpansionError, match="no is-a edges.*parents.*allowed without them"):
+        check_store_supports(flat_store, ("synonyms", "parents"), LayerConfig())
+
+
+def test_paper_code_preset(small_store: GraphStore) -> None:
+    with pytest.raises(ExpansionError, match="SNOMEDCT_US.*MSH"):
+        check_store_supports(small_store, ("parents",), preset("paper-code"))
+    cfg = preset("paper-code", isa_source="MSH", top_k=2)
+    check_store_supports(small_store, ("parents",), cfg)
+    ex = Expander(small_store, Linker(small_store), cfg)
+    d003 = _concept(small_store, "D003")
+    parents = ex.parents(d003, "Disease", "hypertension").related
+    children = ex.children(d003, "Disease", "hypertension").related
+    assert [r.name for r in parents] == ["Vascular Diseases"]  # names verbatim
+    assert len(parents) + len(children) == 2  # parents then children, top_k in total
+    sibs = ex.siblings(d003, "Disease", "hypertension").related
+    ids = {r.concept_id for r in sibs}
+    assert len(ids) == 2 and ids <= {"D006", "D007", "D008"}  # no group filter, top-2 sample
+    with pytest.raises(ExpansionError, match="unknown preset 'paper'.*paper-code"):
+        preset("paper")

@@ -1,0 +1,150 @@
+"""The knowledge-graph arm end to end on NCBI-disease train, 5-shot, seed 1, ``free`` graph."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from tests.support.kg_fixtures import NCBI_TRAIN, assert_valid_iob2
+
+from hilgen_graph.corpus.records import Entity, Sentence
+from hilgen_graph.corpus.sampling import sample_kshot, select
+from hilgen_graph.corpus.tokenize import tokenize
+from hilgen_graph.errors import ExpansionError
+from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.layers import LAYERS, LayerConfig
+from hilgen_graph.grounding.linker import LinkMethod
+from hilgen_graph.grounding.term_index import TermIndex
+from hilgen_graph.kg_arm.augment import KgConfig, KgReport, KgRun, augment_kg, run_kg_arm
+from hilgen_graph.synthetic import SyntheticRecord, read_synthetic
+
+MESH_DESCRIPTOR = re.compile(r"^(MESH:)?D\d{6}(\d{3})?$")
+
+
+@pytest.fixture(scope="module")
+def ncbi_run(
+    data_root: Path,
+    free_store_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[list[SyntheticRecord], KgReport]:
+    out = tmp_path_factory.mktemp("kg") / "synth.jsonl"
+    run = KgRun(
+        corpus=data_root / NCBI_TRAIN,
+        store=free_store_path,
+        out=out,
+        format="pubtator",
+        k=5,
+        seed=1,
+        collapse_to="Disease",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HILGEN_CACHE_DIR", str(out.parent / "cache"))
+        report = run_kg_arm(run, KgConfig(layer_config=LayerConfig(seed=1)))
+    assert (out.parent / "cache" / "term-index").is_dir()  # the store's index was cached
+    return list(read_synthetic(out)), report
+
+
+def test_all_layers_make_sentences(ncbi_run: tuple[list[SyntheticRecord], KgReport]) -> None:
+    records, report = ncbi_run
+    assert report.written == len(records) > 0
+    for layer in LAYERS:
+        assert report.layers[layer].kept > 0, layer
+        assert any(r.provenance.layer == layer for r in records), layer
+    assert len(report.eval_files) == 2  # dev and test found for the known split
+
+
+def test_every_mesh_descriptor_is_linked(ncbi_run: tuple[list[SyntheticRecord], KgReport]) -> None:
+    _, report = ncbi_run
+    described = [
+        link
+        for link in report.linking.links
+        if any(MESH_DESCRIPTOR.match(i) for i in link.entity.concept_ids)
+    ]
+    assert described
+    assert all(link.method is LinkMethod.CORPUS_ID for link in described)
+    for link in report.linking.unlinked:
+        assert link.entity.text and link.reason
+
+
+def test_tags_are_strict_iob2_and_the_new_span_keeps_its_label(
+    ncbi_run: tuple[list[SyntheticRecord], KgReport],
+) -> None:
+    records, _ = ncbi_run
+    for rec in records:
+        assert len(rec.tokens) == len(rec.tags)
+        assert rec.tokens == [t.text for t in tokenize(rec.text)]
+        assert_valid_iob2(rec.tags)
+        prov = rec.provenance
+        ent = prov.replaced_entity
+        assert ent is not None and prov.related_name
+        # locate the substituted span: it starts where the replaced mention started
+        offsets = tokenize(rec.text)
+        start = next(i for i, t in enumerate(offsets) if t.start == ent.start)
+        end_char = ent.start + len(prov.related_name)
+        width = len([t for t in offsets if ent.start <= t.start < end_char])
+        span = rec.tags[start : start + width]
+        assert span[0] == f"B-{ent.label}", (rec.text, rec.tags)
+        assert all(t == f"I-{ent.label}" for t in span[1:])
+        if start + width < len(rec.tags):
+            assert not rec.tags[start + width].startswith("I-")
+
+
+def test_provenance_is_complete(ncbi_run: tuple[list[SyntheticRecord], KgReport]) -> None:
+    records, report = ncbi_run
+    sample_ids = set(report.sentence_ids)
+    for rec in records:
+        p = rec.provenance
+        assert p.arm == "kg" and p.seed_sentence_id in sample_ids
+        assert p.source_concept_id and p.related_concept_id and p.relation_path
+        assert p.relation_path[0] == p.source_concept_id
+        assert p.knowledge_source in report.knowledge_sources
+        assert p.source_version == report.knowledge_sources[p.knowledge_source]
+    assert len({r.id for r in records}) == len(records)
+    assert len({(tuple(r.tokens), tuple(r.tags)) for r in records}) == len(records)
+
+
+def test_deterministic_given_the_seed(
+    ncbi_train: list[Sentence], free_store: GraphStore, free_index: TermIndex
+) -> None:
+    sample = select(ncbi_train, sample_kshot(ncbi_train, 5, 1, "hilgen"))
+    cfg = KgConfig(layers=("semantic_type", "siblings"), layer_config=LayerConfig(seed=3))
+    a, _ = augment_kg(sample, free_store, config=cfg, index=free_index)
+    b, _ = augment_kg(sample, free_store, config=cfg, index=free_index)
+    assert a and a == b
+    c, _ = augment_kg(
+        sample,
+        free_store,
+        config=KgConfig(layers=("semantic_type",), layer_config=LayerConfig(seed=4)),
+        index=free_index,
+    )
+    assert {r.text for r in c} != {r.text for r in a if r.provenance.layer == "semantic_type"}
+
+
+def test_a_label_the_corpus_lacks_is_refused(
+    ncbi_train: list[Sentence], free_store: GraphStore
+) -> None:
+    with pytest.raises(ExpansionError, match="'Chemical' not in the corpus.*allowed: Disease"):
+        augment_kg(ncbi_train[:50], free_store, config=KgConfig(labels=("Chemical",)))
+
+
+def test_names_without_tokens_are_dropped_and_counted(small_store: GraphStore) -> None:
+    text = "Patients with hypotension were treated with aspirin."
+    s = Sentence(
+        "doc:0",
+        "doc",
+        text,
+        tuple(tokenize(text)),
+        (
+            Entity(14, 25, "hypotension", "Disease", ("D006",)),
+            Entity(44, 51, "aspirin", "Chemical", ("D009",)),
+        ),
+    )
+    records, report = augment_kg([s], small_store, config=KgConfig(layers=("synonyms",)))
+    counts = report.layers["synonyms"]
+    assert counts.dropped == {"related name has no tokens": 1}
+    assert counts.made == counts.kept + 1
+    assert "Patients with acetylsalicylic acid" not in {r.text for r in records}
+    assert any(r.text.endswith("with acetylsalicylic acid.") for r in records)
+    for r in records:
+        assert_valid_iob2(r.tags)
