@@ -57,7 +57,8 @@ def test_sample_writes_reproducible_ids(data_root: Path, tmp_path: Path) -> None
         )
         assert result.exit_code == 0, result.output
     ids = load_sample(a)
-    assert ids == load_sample(b) and 1 <= len(ids) <= 5
+    assert ids == load_sample(b) and 1 <= len(ids.sentence_ids) <= 5
+    assert (ids.k, ids.seed, ids.scheme, ids.corpus) == (5, 1, "hilgen", "train.tsv")
     greedy = tmp_path / "g.json"
     result = runner.invoke(
         app,
@@ -76,7 +77,7 @@ def test_sample_writes_reproducible_ids(data_root: Path, tmp_path: Path) -> None
         ],
     )
     assert result.exit_code == 0, result.output
-    assert load_sample(greedy)
+    assert load_sample(greedy).scheme == "greedy"
 
 
 def test_convert_to_conll_and_jsonl_keeps_every_entity(data_root: Path, tmp_path: Path) -> None:

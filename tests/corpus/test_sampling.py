@@ -6,7 +6,8 @@ import pytest
 
 from hilgen_graph.corpus import load_corpus
 from hilgen_graph.corpus.records import Sentence
-from hilgen_graph.corpus.sampling import load_sample, sample_kshot, save_sample, select
+from hilgen_graph.corpus.kshot import draw_sample, load_sample, save_sample
+from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.datasets import dataset_path
 from hilgen_graph.errors import ConfigError, CorpusFormatError, DataMissingError
 
@@ -75,10 +76,12 @@ def test_bad_arguments() -> None:
 def test_save_and_load_reproduce_the_sample(tmp_path: Path) -> None:
     sents = _bc5_train()
     ids = sample_kshot(sents, 5, 1)
+    drawn = draw_sample(sents, 5, 1, corpus="CDR_TrainingSet.PubTator.txt")
+    assert list(drawn.sentence_ids) == ids and drawn.pool == len(sents)
     path = tmp_path / "sample.json"
-    save_sample(ids, path)
-    assert load_sample(path) == ids
-    assert [s.id for s in select(sents, load_sample(path))] == ids
+    save_sample(drawn, path)
+    assert load_sample(path) == drawn
+    assert [s.id for s in select(sents, load_sample(path).sentence_ids)] == ids
     with pytest.raises(DataMissingError, match="not in the corpus"):
         select(sents, ["nope:0"])
 
@@ -86,10 +89,26 @@ def test_save_and_load_reproduce_the_sample(tmp_path: Path) -> None:
 def test_load_sample_rejects_bad_files(tmp_path: Path) -> None:
     p = tmp_path / "s.json"
     p.write_text('{"ids": []}', encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="JSON list"):
+    with pytest.raises(CorpusFormatError, match="sample file"):
+        load_sample(p)
+    p.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(CorpusFormatError, match="JSON list of strings"):
         load_sample(p)
     p.write_text("[1, 2", encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="not JSON"):
+    with pytest.raises(CorpusFormatError, match="not a JSON"):
         load_sample(p)
     with pytest.raises(DataMissingError):
         load_sample(tmp_path / "missing.json")
+
+
+def test_a_bare_id_list_still_reads_as_a_sample(tmp_path: Path) -> None:
+    p = tmp_path / "old.json"
+    p.write_text('["a:0", "b:3"]', encoding="utf-8")
+    sample = load_sample(p)
+    assert sample.sentence_ids == ("a:0", "b:3") and sample.k == 0
+
+
+def test_collapse_happens_before_sampling_and_is_checked() -> None:
+    sents = _bc5_train()
+    with pytest.raises(ConfigError, match="collapse before sampling"):
+        draw_sample(sents, 5, 1, collapse_to="Entity")

@@ -26,13 +26,19 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
 from hilgen_graph.agents.agent import build_agent
-from hilgen_graph.agents.chains import ChainResult, ChainSettings, build_chain
+from hilgen_graph.agents.chains import (
+    ChainResult,
+    ChainSettings,
+    build_chain,
+    build_marked_chain,
+)
+from hilgen_graph.agents.marked import MarkedBudget, MarkedRequest, marked_requests
 from hilgen_graph.agents.schemas import GenerationRequest
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, link_mention, retrieve_related
 from hilgen_graph.atomic import write_json, write_jsonl
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.corpus.records import Sentence
-from hilgen_graph.corpus.sampling import sample_kshot, select
+from hilgen_graph.corpus.kshot import sample_corpus
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.llm.cache import LangChainDiskCache
@@ -40,9 +46,11 @@ from hilgen_graph.llm.ledger import Ledger
 from hilgen_graph.llm.runlog import RunLog, RunRecord, record_id
 from hilgen_graph.llm.runner import RetryPolicy, TaskResult, run_tasks
 from hilgen_graph.prompts.loader import PromptTemplate, load_template, load_templates
+from hilgen_graph.redact import redact_url
 from hilgen_graph.synthetic import SyntheticRecord, write_synthetic
 from hilgen_graph.validation.funnel import Funnel, HeldoutIndex, Rejection
 from hilgen_graph.validation.report import CheckReport
+from hilgen_graph.validation.sentence_checks import SentenceChecks
 
 HELDOUT_MARKERS = ("dev", "test")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -56,7 +64,7 @@ class GenerateConfig:
 
     corpus: Path
     out: Path
-    prompts: tuple[str, ...] = ("grounded-parents-children",)
+    prompts: tuple[str, ...] = ("marked-rewrite",)
     k: int = 5
     seed: int = 1
     per_seed: int = 3
@@ -71,8 +79,15 @@ class GenerateConfig:
     max_concepts: int = 5  # concepts listed in a grounded prompt
     layer_limit: int = DEFAULT_LIMIT  # concepts per layer counted as intended for paper prompts
     max_repairs: int = 1
+    # marked templates: one request per (seed, linked mention, related concept) within this budget
+    layers: tuple[str, ...] = ()  # () = the template's layers
+    concepts_per_layer: int = 2  # related concepts per mention and layer that get a request
+    max_mentions: int | None = None  # linked gold mentions per seed that get requests (None: all)
+    reject_invented: bool = True  # invented numbers/years/people reject (else only counted)
     scheme: str = "hilgen"
     collapse_to: str | None = None
+    sample_file: Path | None = None  # the one sample file (`hilgen corpus sample`); wins over k/seed
+    lenient: bool = False  # skip malformed corpus records (reported) instead of failing
     heldout: tuple[Path, ...] | None = None  # None: the corpus's dev/test files beside it
     prompts_dirs: tuple[Path, ...] = ()
     cache: bool = True
@@ -86,9 +101,12 @@ class GenerateConfig:
         d.pop("cache")
         d.pop("store_ref")
         d["corpus"] = str(self.corpus)
+        d["sample_file"] = str(self.sample_file) if self.sample_file else None
         if self.base_url and urlparse(self.base_url).hostname in LOOPBACK_HOSTS:
             # a local server gets a fresh port each start: the model name identifies it
             d["base_url"] = "local"
+        elif self.base_url:
+            d["base_url"] = redact_url(self.base_url)  # no user:password@ or ?key= in files
         d["heldout"] = [str(p) for p in self.heldout] if self.heldout is not None else None
         d["prompts_dirs"] = [str(p) for p in self.prompts_dirs]
         d["prompt_versions"] = {t.name: t.version for t in templates}
@@ -155,21 +173,20 @@ def load_heldout(paths: Sequence[Path], collapse_to: str | None = None) -> Heldo
 
 
 def seed_sentences(config: GenerateConfig) -> list[Sentence]:
-    """The k-shot sample (seeded, drawn over the corpus's own entity types), cut to
-    ``max_seeds``; with ``collapse_to`` every label of the sample is then replaced."""
-    sentences = load_corpus(config.corpus).sentences
-    ids = sample_kshot(sentences, config.k, config.seed, config.scheme)
-    seeds = select(sentences, ids)
+    """The k-shot sample (the sample file's, or drawn from k/seed/scheme after collapsing the
+    labels, exactly as ``hilgen corpus sample`` and ``hilgen evaluate`` draw it), cut to
+    ``max_seeds``."""
+    seeds = sample_corpus(
+        config.corpus,
+        k=config.k,
+        seed=config.seed,
+        scheme=config.scheme,
+        collapse_to=config.collapse_to,
+        sample_file=config.sample_file,
+        lenient=config.lenient,
+    ).seeds
     if config.max_seeds is not None:
         seeds = seeds[: config.max_seeds]
-    if config.collapse_to:
-        label = config.collapse_to
-        seeds = [
-            dataclasses.replace(
-                s, entities=tuple(dataclasses.replace(e, label=label) for e in s.entities)
-            )
-            for s in seeds
-        ]
     return seeds
 
 
@@ -224,6 +241,37 @@ def build_requests(
             )
             items.append((rid, (t, req)))
     return items, skipped
+
+
+def marked_budget(template: PromptTemplate, config: GenerateConfig) -> MarkedBudget:
+    """The request budget of a marked template under ``config``."""
+    return MarkedBudget(
+        tuple(config.layers) or template.layers, config.concepts_per_layer, config.max_mentions
+    )
+
+
+def build_marked_requests(
+    seeds: Sequence[Sentence],
+    template: PromptTemplate,
+    store: GraphStore,
+    config: GenerateConfig,
+    labels: Sequence[str],
+) -> tuple[list[tuple[str, tuple[PromptTemplate, MarkedRequest]]], Counter[str]]:
+    """One request per (seed, linked gold mention, related concept) of a marked template."""
+    stats = store.stats()
+    reqs, skipped = marked_requests(
+        seeds,
+        template,
+        store,
+        marked_budget(template, config),
+        labels=labels,
+        n=config.per_seed,
+        id_parts=(config.model, config.temperature),
+        sampling_seed=config.seed,
+        knowledge_source=", ".join(sorted(stats.sources)),
+        source_version=", ".join(f"{k} {v}" for k, v in sorted(stats.sources.items())),
+    )
+    return [(r.id, (template, r)) for r in reqs], skipped
 
 
 def make_model(config: GenerateConfig, callbacks: Sequence[Any]) -> BaseChatModel:
@@ -288,20 +336,31 @@ def generate_llm(
     chat = model if model is not None else make_model(config, [ledger.callback()])
     model_name = config.model
     settings = ChainSettings(model_name, config.temperature, config.max_repairs)
-    funnel = Funnel(store, heldout=heldout)
+    funnel = Funnel(
+        store, heldout=heldout, sentence_checks=SentenceChecks(config.reject_invented)
+    )
     for rec in runlog.records():  # resumed: earlier accepted sentences count for duplicates
         for acc in rec.payload.get("accepted", []):
             funnel.remember(acc["text"], acc["id"])
-    runnables: dict[str, Runnable[GenerationRequest, ChainResult]] = {}
+    runnables: dict[str, Runnable[Any, ChainResult]] = {}
     for t in templates:
-        if config.agent:
+        if t.marked and not config.agent:
+            runnables[t.name] = build_marked_chain(chat, t, funnel, settings)
+        elif config.agent:
             runnables[t.name] = build_agent(chat, t, store, funnel, settings, labels=labels)
         else:
             ann = load_template(t.annotate_with, config.prompts_dirs) if t.annotate_with else None
             runnables[t.name] = build_chain(
                 chat, t, funnel, settings, annotate_template=ann, labels=labels
             )
-    items, skipped = build_requests(seeds, templates, store, config, labels)
+    items, skipped = build_requests(
+        seeds, [t for t in templates if not t.marked or config.agent], store, config, labels
+    )
+    for t in templates:
+        if t.marked and not config.agent:
+            marked_items, marked_skipped = build_marked_requests(seeds, t, store, config, labels)
+            items += marked_items
+            skipped.update(marked_skipped)
     done_before = runlog.done_ids()
     resumed = sum(1 for rid, _ in items if rid in done_before)
     total = len(items)
@@ -309,7 +368,7 @@ def generate_llm(
     if progress is not None:
         progress(finished, total)
 
-    def call(item: tuple[PromptTemplate, GenerationRequest]) -> ChainResult:
+    def call(item: tuple[PromptTemplate, Any]) -> ChainResult:
         t, req = item
         return runnables[t.name].invoke(req)
 
@@ -442,7 +501,12 @@ def _write_outputs(
     )
     write_json(
         summary.meta_out,
-        {**summary.to_json(), "store_ref": config.store_ref, **extra, "config": runlog.meta},
+        {
+            **summary.to_json(),
+            "store_ref": redact_url(config.store_ref),
+            **extra,
+            "config": runlog.meta,
+        },
     )
     return summary
 

@@ -26,24 +26,12 @@ from rich.table import Table
 
 from hilgen_graph.cli.console import console, err_console, print_json
 from hilgen_graph.errors import ConfigError
+from hilgen_graph.grounding.label_groups import parse_label_groups
 from hilgen_graph.grounding.layers import LAYERS, PRESETS, parse_layers, preset
-from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD, DEFAULT_LABEL_GROUPS
+from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD
 from hilgen_graph.kg_arm.augment import KgConfig, KgReport, KgRun, run_kg_arm
 
 MAX_UNLINKED_SHOWN = 30
-
-
-def _label_groups(spec: list[str] | None) -> dict[str, tuple[str, ...]]:
-    groups = dict(DEFAULT_LABEL_GROUPS)
-    for item in spec or []:
-        label, sep, rest = item.partition("=")
-        names = tuple(g.strip() for g in rest.split(",") if g.strip())
-        if not sep or not label.strip() or not names:
-            raise ConfigError(
-                f"--label-groups {item!r}: expected LABEL=GROUP[,GROUP], e.g. Disease=DISO"
-            )
-        groups[label.strip()] = names
-    return groups
 
 
 def _summary(report: KgReport) -> None:
@@ -86,6 +74,15 @@ def _summary(report: KgReport) -> None:
             )
         if len(link.unlinked) > MAX_UNLINKED_SHOWN:
             console.print(f"  ... and {len(link.unlinked) - MAX_UNLINKED_SHOWN} more (--json)")
+    console.print("[bold]label profiles[/] (what each label may link to and expand into):")
+    for label, prof in report.profiles.items():
+        ex = report.profile_excluded.get(label)
+        why = ", ".join(f"{f}: {n}" for f, n in sorted(ex.counts.items())) if ex else ""
+        console.print(
+            f"  {label}: {prof.describe()}" + (f"; excluded {why}" if why else ""),
+            highlight=False,
+            markup=False,
+        )
     if report.eval_files:
         console.print("leakage guard against: " + ", ".join(report.eval_files), highlight=False)
     else:
@@ -149,7 +146,10 @@ def kg(
     label_groups: Annotated[
         list[str] | None,
         typer.Option(
-            "--label-groups", help="LABEL=GROUP[,GROUP] semantic groups allowed (repeatable)"
+            "--label-groups",
+            help="LABEL=GROUP[,GROUP]: the semantic groups LABEL may link to and expand into "
+            "(repeatable; overrides the registry; labels it does not know get a profile from "
+            "their mentions linked by id or name)",
         ),
     ] = None,
     approx_threshold: Annotated[
@@ -173,6 +173,14 @@ def kg(
     ] = False,
     collapse_to: Annotated[
         str | None, typer.Option("--collapse-to", help="collapse every entity type to LABEL")
+    ] = None,
+    sample_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sample",
+            help="the sample file of `hilgen corpus sample` (its k, seed, scheme and collapse "
+            "are used instead of --k/--seed/--scheme/--collapse)",
+        ),
     ] = None,
     backend: Annotated[str, typer.Option("--backend", help="embedded | neo4j")] = "embedded",
     uri: Annotated[str | None, typer.Option("--uri", help="Neo4j bolt URI")] = None,
@@ -201,7 +209,7 @@ def kg(
         layers=layer_names,
         layer_config=layer_config,
         labels=tuple(x.strip() for x in labels.split(",") if x.strip()) if labels else None,
-        label_groups=_label_groups(label_groups),
+        label_groups=parse_label_groups(label_groups),
         approx_threshold=approx_threshold,
         drop_leakage=not keep_leaks,
     )
@@ -219,6 +227,7 @@ def kg(
         approximate=not no_approximate,
         backend=backend,
         uri=uri,
+        sample_file=sample_file,
     )
     if as_json:
         print_json(run_kg_arm(run, config).as_dict())

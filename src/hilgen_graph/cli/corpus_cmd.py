@@ -14,7 +14,8 @@ from hilgen_graph.corpus.conll import write_conll
 from hilgen_graph.corpus.jsonl import write_jsonl
 from hilgen_graph.corpus.load import read_corpus
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
-from hilgen_graph.corpus.sampling import SCHEMES, sample_kshot, save_sample, select
+from hilgen_graph.corpus.kshot import draw_sample, save_sample
+from hilgen_graph.corpus.sampling import SCHEMES, select
 from hilgen_graph.corpus.stats import corpus_stats
 from hilgen_graph.errors import ConfigError
 
@@ -113,7 +114,9 @@ def sample(
     k: Annotated[int, typer.Option("--k", help="shots per entity type")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="random seed")] = 1,
     scheme: Annotated[str, typer.Option("--scheme", help="hilgen | greedy")] = "hilgen",
-    out: Annotated[Path, typer.Option("--out", help="JSON file for the sentence ids")] = Path(
+    out: Annotated[
+        Path, typer.Option("--out", help="the sample file (ids, k, seed, scheme, collapse)")
+    ] = Path(
         "sample.json"
     ),
     fmt: FormatOpt = None,
@@ -121,13 +124,22 @@ def sample(
     collapse_to: CollapseToOpt = None,
     lenient: LenientOpt = False,
 ) -> None:
-    """Draw a seeded k-shot sample and save its sentence ids as a JSON list."""
+    """Draw a seeded k-shot sample (labels collapsed first) and save it as the sample file that
+    `augment kg`, `generate llm`, `graph explore` and `evaluate` read with --sample."""
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown --scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
     result = _load(path, fmt, collapse, collapse_to, lenient, quiet=False)
     sentences = result.corpus.sentences
-    ids = sample_kshot(sentences, k, seed, scheme=scheme)
-    save_sample(ids, out)
+    drawn = draw_sample(
+        sentences,
+        k,
+        seed,
+        scheme,
+        collapse_to=collapse_to or ("Disease" if collapse else None),
+        corpus=path.name,
+    )
+    save_sample(drawn, out)
+    ids = drawn.sentence_ids
     chosen = select(sentences, ids)
     mentions = Counter(e.label for s in chosen for e in s.entities)
     with_type = Counter(label for s in chosen for label in {e.label for e in s.entities})

@@ -8,10 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import (
+    DataTable,
+    LineProgress,
+    console,
+    err_console,
+    print_json,
+    safe,
+)
 from hilgen_graph.graph.store import GraphStore
 
 StoreOpt = Annotated[
@@ -42,15 +48,22 @@ def opened_store(store: Path | None, backend: str, uri: str | None) -> Iterator[
         s.close()
 
 
-def progress_bar() -> Progress:
-    return Progress(
+def progress_bar() -> LineProgress:
+    """The progress display of LLM runs (stderr; one line per finished request in a log)."""
+    return LineProgress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
         transient=True,
     )
+
+
+def api_key_line(model: str, base_url: str | None) -> str:
+    """Where ``OPENAI_API_KEY`` goes for this model and endpoint (printed before a run)."""
+    from hilgen_graph.llm.models import LLMSettings, key_destination
+
+    return key_destination(LLMSettings.load(model=model, base_url=base_url)).describe()
 
 
 def register(root: typer.Typer) -> None:
@@ -101,7 +114,34 @@ def register(root: typer.Typer) -> None:
         collapse_to: Annotated[
             str | None,
             typer.Option(
-                help="replace every label of the sampled seeds with this one (e.g. Disease)"
+                help="collapse every label to this one (e.g. Disease) before sampling"
+            ),
+        ] = None,
+        layers: Annotated[
+            str | None,
+            typer.Option(
+                help="marked templates: graph layers, comma-separated (default: the template's, "
+                "parents,children,siblings,synonyms)"
+            ),
+        ] = None,
+        concepts_per_layer: Annotated[
+            int,
+            typer.Option(help="marked templates: related concepts per mention and layer (budget)"),
+        ] = 2,
+        max_mentions: Annotated[
+            int | None,
+            typer.Option(help="marked templates: linked gold mentions per seed (default: all)"),
+        ] = None,
+        reject_invented: Annotated[
+            bool,
+            typer.Option(help="reject sentences with invented numbers/years/people (else count)"),
+        ] = True,
+        sample_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--sample",
+                help="the sample file of `hilgen corpus sample` (its k, seed, scheme and "
+                "collapse are used instead of --k/--seed/--collapse-to)",
             ),
         ] = None,
         prompts_dir: Annotated[
@@ -121,7 +161,7 @@ def register(root: typer.Typer) -> None:
 
         names = tuple(n.strip() for n in (prompt or "").split(",") if n.strip())
         if not names:
-            names = ("agent",) if agent else ("grounded-parents-children",)
+            names = ("agent",) if agent else ("marked-rewrite",)
         config = GenerateConfig(
             corpus=corpus,
             out=out,
@@ -139,11 +179,18 @@ def register(root: typer.Typer) -> None:
             timeout=timeout,
             max_concepts=max_concepts,
             collapse_to=collapse_to,
+            layers=tuple(x.strip() for x in (layers or "").split(",") if x.strip()),
+            concepts_per_layer=concepts_per_layer,
+            max_mentions=max_mentions,
+            reject_invented=reject_invented,
+            sample_file=sample_file,
             heldout=tuple(heldout) if heldout else None,
             prompts_dirs=tuple(prompts_dir or ()),
             cache=cache,
             store_ref=str(store) if store is not None else (uri or ""),
         )
+        key_line = api_key_line(model, base_url)
+        err_console.print(f"[dim]{safe(key_line)}[/]", highlight=False)
         with opened_store(store, backend, uri) as gs, progress_bar() as bar:
             task = bar.add_task("generating", total=None)
 
@@ -152,9 +199,9 @@ def register(root: typer.Typer) -> None:
 
             summary = generate_llm(config, gs, progress=step)
         if as_json:
-            print_json(summary.to_json())
+            print_json({**summary.to_json(), "api_key": key_line})
             return
-        table = Table(title=f"hilgen generate llm -> {summary.out}")
+        table = DataTable(title=f"hilgen generate llm -> {summary.out}")
         table.add_column("measure")
         table.add_column("value", justify="right")
         rows = [
@@ -173,10 +220,11 @@ def register(root: typer.Typer) -> None:
         for name, value in rows:
             table.add_row(name, str(value))
         console.print(table)
+        run_folder = summary.out.with_name(summary.out.name.removesuffix(".jsonl") + ".run")
         console.print(
-            f"rejections with raw output: {summary.rejected_out}; run folder: "
-            f"{summary.out.with_name(summary.out.name.removesuffix('.jsonl') + '.run')}; "
-            f"full report: hilgen check {summary.out}"
+            f"rejections with raw output: {safe(summary.rejected_out)}; run folder: "
+            f"{safe(run_folder)}; full report: hilgen check {safe(summary.out)}",
+            highlight=False,
         )
 
     root.add_typer(group, name="generate")

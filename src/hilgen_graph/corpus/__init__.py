@@ -6,7 +6,8 @@ from hilgen_graph.corpus.load import detect_format, load_corpus, read_corpus
 from hilgen_graph.corpus.pubtator import parse_concept_ids, read_pubtator
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import Issue, IssueKind, LoadReport, LoadResult
-from hilgen_graph.corpus.sampling import load_sample, sample_kshot, save_sample, select
+from hilgen_graph.corpus.kshot import KShotSample, draw_sample, load_sample, sample_corpus, save_sample
+from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.corpus.segment import document_sentences
 from hilgen_graph.corpus.stats import CorpusStats, corpus_stats
 from hilgen_graph.corpus.tokenize import split_sentences, tokenize
@@ -18,12 +19,14 @@ __all__ = [
     "Entity",
     "Issue",
     "IssueKind",
+    "KShotSample",
     "LoadReport",
     "LoadResult",
     "Sentence",
     "Token",
     "corpus_stats",
     "detect_format",
+    "draw_sample",
     "document_sentences",
     "load_corpus",
     "load_sample",
@@ -32,6 +35,7 @@ __all__ = [
     "read_corpus",
     "read_jsonl",
     "read_pubtator",
+    "sample_corpus",
     "sample_kshot",
     "save_sample",
     "select",

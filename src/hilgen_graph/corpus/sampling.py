@@ -15,15 +15,12 @@ return ids in corpus order, so the same corpus, k and seed always give the same 
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
-from hilgen_graph.atomic import atomic_writer
 from hilgen_graph.corpus.records import Sentence
-from hilgen_graph.errors import ConfigError, CorpusFormatError, DataMissingError
+from hilgen_graph.errors import ConfigError, DataMissingError
 
 SCHEMES = ("hilgen", "greedy")
 
@@ -104,31 +101,3 @@ def select(sentences: Sequence[Sentence], ids: Sequence[str]) -> list[Sentence]:
             "the sample was drawn from another corpus file or reader version: draw it again"
         )
     return [index[i] for i in ids]
-
-
-def save_sample(ids: Sequence[str], path: str | Path) -> None:
-    """Write the sample as a JSON list of sentence ids (atomically)."""
-    with atomic_writer(path) as fh:
-        json.dump(list(ids), fh, indent=1)
-        fh.write("\n")
-
-
-def load_sample(path: str | Path) -> list[str]:
-    """Read a JSON list of sentence ids written by :func:`save_sample`."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataMissingError(f"sample file not found: {p}; create it with `hilgen corpus sample`")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise CorpusFormatError(
-            f"not JSON: {err}", path=str(p), fix="the sample file must be a JSON list of ids"
-        ) from err
-    if not isinstance(data, list) or not all(isinstance(i, str) for i in data):
-        raise CorpusFormatError(
-            "a sample must be a JSON list of sentence id strings",
-            path=str(p),
-            text=str(data)[:120],
-            fix="write it with save_sample() or `hilgen corpus sample --out FILE`",
-        )
-    return data

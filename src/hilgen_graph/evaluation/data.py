@@ -4,24 +4,30 @@ registry), k-shot samples (corpus sampler) and KG-arm synthetic data (expansion)
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hilgen_graph.corpus.records import Sentence
-from hilgen_graph.errors import ConfigError
+from hilgen_graph.errors import ConfigError, EvaluationError
 from hilgen_graph.evaluation.config import DEFAULT_KG_LAYERS, DatasetSpec, KGConfig
 from hilgen_graph.settings import cache_dir
 from hilgen_graph.synthetic import SyntheticRecord
+
+if TYPE_CHECKING:
+    from hilgen_graph.corpus.kshot import KShotSample
 
 __all__ = [
     "Sentence",
     "Splits",
     "available_datasets",
     "load_splits",
-    "sample_ids",
+    "seed_sample",
+    "check_seed_sentences",
     "kg_layers",
     "kg_synthetic",
 ]
@@ -33,6 +39,7 @@ class Splits:
     train: list[Sentence]
     dev: list[Sentence]
     test: list[Sentence]
+    train_file: str = ""  # file name of the training split (recorded in sample files)
 
 
 def available_datasets() -> list[str]:
@@ -52,6 +59,7 @@ def load_splits(spec: DatasetSpec) -> Splits:
     from hilgen_graph.datasets import dataset_path
 
     parts = {}
+    names = {}
     for split in ("train", "dev", "test"):
         fmt: str | None
         if spec.custom:
@@ -64,13 +72,56 @@ def load_splits(spec: DatasetSpec) -> Splits:
             path = dataset_path(spec.name, split, spec.form)
             fmt = spec.form if spec.form != "iob" else "conll"
         parts[split] = load_corpus(path, fmt, collapse_to=spec.collapse_to).sentences
-    return Splits(spec.name, parts["train"], parts["dev"], parts["test"])
+        names[split] = path.name
+    return Splits(spec.name, parts["train"], parts["dev"], parts["test"], names["train"])
 
 
-def sample_ids(pool: Sequence[Sentence], k: int, seed: int, scheme: str) -> list[str]:
-    from hilgen_graph.corpus.sampling import sample_kshot
+def seed_sample(
+    pool: Sequence[Sentence],
+    k: int,
+    seed: int,
+    scheme: str,
+    *,
+    collapse_to: str | None,
+    sample_file: Path,
+    corpus: str = "",
+) -> KShotSample:
+    """The k-shot sample of one seed: reread from the run folder's ``sample.json`` when it is
+    there (run folders of earlier releases kept ``{"ids": [...]}``), else drawn exactly as
+    ``hilgen corpus sample`` draws it (``pool`` is the collapsed training split) and saved."""
+    from hilgen_graph.corpus.kshot import KShotSample, draw_sample, load_sample, save_sample
 
-    return sample_kshot(pool, k, seed, scheme)
+    if sample_file.is_file():
+        raw = json.loads(sample_file.read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and "ids" in raw:
+            return KShotSample(
+                tuple(raw["ids"]), k, seed, scheme, collapse_to, corpus, len(pool)
+            )
+        return load_sample(sample_file)
+    drawn = draw_sample(pool, k, seed, scheme, collapse_to=collapse_to, corpus=corpus)
+    save_sample(drawn, sample_file)
+    return drawn
+
+
+def check_seed_sentences(
+    records: Sequence[SyntheticRecord], sample: KShotSample, source: str | Path
+) -> None:
+    """Refuse synthetic records made from a gold sentence outside the run's k-shot sample:
+    training on them would leak gold sentences beyond the k shots into the variant."""
+    from hilgen_graph.corpus.kshot import outside_sample
+
+    outside = outside_sample((r.provenance.seed_sentence_id for r in records), sample)
+    if outside:
+        first = next(
+            i for i, r in enumerate(records, 1) if r.provenance.seed_sentence_id == outside[0]
+        )
+        raise EvaluationError(
+            f"{source}: {len(outside)} seed sentence(s) of the synthetic records are not in this "
+            f"run's k-shot sample ({sample.describe()}), e.g. {outside[:3]} (record {first}); "
+            "training on them would leak gold sentences from outside the sample. How to fix: "
+            "generate the synthetic data from the same sample (`hilgen corpus sample ... --out "
+            "S.json`, then `--sample S.json` for `augment kg` / `generate llm`)"
+        )
 
 
 def kg_layers(configured: Sequence[str] | None = None) -> list[str]:

@@ -7,18 +7,23 @@ A run folder holds::
     runs/<dataset>/seed-<s>/synthetic/<arm>.jsonl  synthetic data used
     runs/<dataset>/seed-<s>/<variant>/result.json  metrics per family (or failed.json)
     runs/<dataset>/seed-<s>/<variant>/predictions.json  dev + test tags per family
+    runs/<dataset>/seed-<s>/<variant>/dev_curve.json    dev strict F1 at every checked step
     runs/<dataset>/seed-<s>/ensembles.json         ensembles per family
     report.md, report.json, plots/*.png
 
 A finished run (``result.json`` with the same config fingerprint) is reused; a run that fails is
 recorded in ``failed.json`` with its error and the grid goes on (it is retried next time).
+``shard`` runs one deterministic slice of the grid's cells (``records.Shard``) into the same
+layout; ``hilgen report`` merges the slices' folders.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
+import resource
 import time
 import traceback
 from collections.abc import Callable
@@ -28,7 +33,8 @@ from typing import Any
 
 import yaml
 
-from hilgen_graph.atomic import write_json
+from hilgen_graph.atomic import write_json, write_text
+from hilgen_graph.corpus.kshot import KShotSample
 from hilgen_graph.errors import ConfigError, HilgenError
 from hilgen_graph.evaluation import data as datamod
 from hilgen_graph.evaluation.config import EvalConfig, parse_variant
@@ -37,6 +43,7 @@ from hilgen_graph.evaluation.ensemble import choose_best
 from hilgen_graph.evaluation.examples import TaggedSentence, entity_types
 from hilgen_graph.evaluation.labels import LabelSet
 from hilgen_graph.evaluation.metrics import mention_texts, score, seen_unseen
+from hilgen_graph.evaluation.records import Budget, Cell, DevCurve, Pairing, Shard
 from hilgen_graph.synthetic import SyntheticRecord, read_synthetic, write_synthetic
 
 
@@ -75,6 +82,28 @@ def variant_slug(variant: str) -> str:
     return variant.replace(":", "-").replace("+", "_plus_")
 
 
+def grid_cells(config: EvalConfig) -> list[Cell]:
+    """Every training run of the grid in its canonical order: dataset, variant, seed (every
+    seed's baseline first, then the next variant), so an interrupted grid holds whole rows."""
+    return [
+        Cell(ds, seed, v)
+        for ds in config.dataset_names
+        for v in config.variants
+        for seed in config.seeds_for(v)
+    ]
+
+
+def digest(items: list[str]) -> str:
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 @dataclass
 class Prepared:
     """Everything a dataset needs before its runs: splits and label set."""
@@ -85,6 +114,8 @@ class Prepared:
     dev: list[TaggedSentence]
     test: list[TaggedSentence]
     eval_sentences: list[datamod.Sentence] = field(default_factory=list)  # full dev + test
+    collapse_to: str | None = None  # labels of every split collapsed to this one before sampling
+    corpus: str = ""  # the training file's name, recorded in each seed's sample file
 
 
 @dataclass
@@ -109,7 +140,7 @@ def check_config(config: EvalConfig) -> dict[str, Prepared]:
         arm, _ = parse_variant(v, kg_layers)
         if arm in ("llm", "kg+llm"):
             for ds in config.dataset_names:
-                for seed in config.seeds:
+                for seed in config.seeds_for(v):
                     p = config.synthetic_path("llm", ds, seed)
                     if p is None or not p.is_file():
                         raise ConfigError(
@@ -144,7 +175,14 @@ def check_config(config: EvalConfig) -> dict[str, Prepared]:
         if config.test_limit is not None:
             test = test[: config.test_limit]
         prepared[ds] = Prepared(
-            ds, labels, list(splits.train), dev, test, list(splits.dev) + list(splits.test)
+            ds,
+            labels,
+            list(splits.train),
+            dev,
+            test,
+            list(splits.dev) + list(splits.test),
+            spec.collapse_to,
+            splits.train_file,
         )
     return prepared
 
@@ -154,6 +192,7 @@ def _synthetic_for(
     prep: Prepared,
     seed: int,
     sample: list[datamod.Sentence],
+    drawn: KShotSample,
     seed_dir: Path,
     emit: EventSink,
 ) -> dict[str, list[SyntheticRecord]]:
@@ -161,6 +200,8 @@ def _synthetic_for(
     configured JSONL, and saved in the seed folder as the data used."""
     arms_needed = set()
     for v in config.variants:
+        if seed not in config.seeds_for(v):
+            continue
         arm, _ = parse_variant(v, datamod.kg_layers(config.kg.layers))
         if arm == "kg+llm":
             arms_needed |= {"kg", "llm"}
@@ -171,10 +212,12 @@ def _synthetic_for(
         saved = seed_dir / "synthetic" / f"{arm}.jsonl"
         if saved.is_file():
             out[arm] = list(read_synthetic(saved))
+            datamod.check_seed_sentences(out[arm], drawn, saved)
             continue
         given = config.synthetic_path(arm, prep.name, seed)
         if given is not None:
             records = list(read_synthetic(given))
+            datamod.check_seed_sentences(records, drawn, given)
         elif arm == "kg":
             emit(RunEvent("stage", f"{prep.name} seed {seed}: KG arm on {len(sample)} sentences"))
             records = datamod.kg_synthetic(sample, config.kg, seed, prep.eval_sentences)
@@ -220,22 +263,25 @@ def run_one(
     from hilgen_graph.evaluation.train import train_tagger
 
     started = time.time()
-    train = sample + [TaggedSentence.from_synthetic(r) for r in synthetic]
+    synth_sents = [TaggedSentence.from_synthetic(r) for r in synthetic]
+    train = sample + synth_sents
     bad = entity_types(train) - set(prep.labels.types)
     if bad:
         raise ConfigError(
             f"{variant}: synthetic data uses labels {sorted(bad)} outside the dataset's label set "
             f"{prep.labels.types}; how to fix: make the arm keep the corpus labels"
         )
+    settings = config.training.settings()
     tagger = train_tagger(
-        train,
+        sample,
         prep.dev,
         prep.labels,
         resolve_encoder(config.encoder),
-        config.training.settings(),
+        settings,
         seed=seed,
         families=config.model,
         on_step=lambda d, t: emit(RunEvent("step", done=d, total=t)),
+        synthetic=synth_sents,
     )
     words = [s.words for s in prep.test]
     gold = [list(s.tags) for s in prep.test]
@@ -261,6 +307,30 @@ def run_one(
             "test": preds,
         },
     )
+    curve = DevCurve.from_history(
+        tagger.history,
+        dataset=prep.name,
+        seed=seed,
+        variant=variant,
+        steps=tagger.steps,
+        eval_every=settings.eval_every,
+        best_step={f: r.best_step for f, r in tagger.families.items()},
+    )
+    write_json(run_dir / "dev_curve.json", curve.model_dump(mode="json"))
+    pairing = Pairing(
+        sample=digest([s.id for s in sample]),
+        dev=digest([s.id for s in prep.dev]),
+        test=digest([s.id for s in prep.test]),
+        initial_head=tagger.initial_head,
+    )
+    budget = Budget(
+        rule="epoch rule" if settings.steps is None else "fixed steps, gold per batch",
+        steps=tagger.steps,
+        batch_size=settings.batch_size,
+        gold_per_batch=settings.gold_per_batch,
+        gold_passes=tagger.gold_passes,
+        gold_passes_per_sentence=tagger.gold_passes / max(1, len(sample)),
+    )
     result = {
         "dataset": prep.name,
         "seed": seed,
@@ -269,6 +339,8 @@ def run_one(
         "n_gold": len(sample),
         "n_synthetic": len(synthetic),
         "steps": tagger.steps,
+        "pairing": pairing.model_dump(),
+        "budget": budget.model_dump(),
         "history": tagger.history,
         "families": families,
         "missing_support_labels": tagger.missing_support_labels,
@@ -359,25 +431,20 @@ def _prepare_seed(
     """Sample (or reread) the k-shot set of this seed and make (or reread) its synthetic data."""
     seed_dir = out_dir / "runs" / prep.name / f"seed-{seed}"
     sample_file = seed_dir / "sample.json"
-    if sample_file.is_file():
-        ids = read_json(sample_file)["ids"]
-    else:
-        ids = datamod.sample_ids(prep.train_pool, config.k, seed, config.sampling)
-        write_json(
-            sample_file,
-            {
-                "dataset": prep.name,
-                "k": config.k,
-                "seed": seed,
-                "scheme": config.sampling,
-                "ids": ids,
-            },
-        )
+    drawn = datamod.seed_sample(
+        prep.train_pool,
+        config.k,
+        seed,
+        config.sampling,
+        collapse_to=prep.collapse_to,
+        sample_file=sample_file,
+        corpus=prep.corpus,
+    )
     by_id = {s.id: s for s in prep.train_pool}
-    sample_sents = [by_id[i] for i in ids]
+    sample_sents = [by_id[i] for i in drawn.sentence_ids]
     sample = [TaggedSentence.from_sentence(s) for s in sample_sents]
     try:
-        synth = _synthetic_for(config, prep, seed, sample_sents, seed_dir, emit)
+        synth = _synthetic_for(config, prep, seed, sample_sents, drawn, seed_dir, emit)
     except HilgenError as err:
         return SeedData(seed_dir, sample, None, err)
     return SeedData(seed_dir, sample, synth)
@@ -405,22 +472,38 @@ def rebuild_ensembles(run_dir: Path) -> int:
 
 
 def run_grid(
-    config: EvalConfig, out_dir: Path, *, on_event: EventSink | None = None
+    config: EvalConfig,
+    out_dir: Path,
+    *,
+    on_event: EventSink | None = None,
+    shard: Shard | None = None,
 ) -> GridSummary:
-    """Run (or resume) the whole grid into ``out_dir`` and write the report."""
+    """Run (or resume) the whole grid, or one ``shard`` of its cells, into ``out_dir`` and
+    write the report (a shard writes no ensembles: they need every variant of a seed, and
+    ``hilgen report`` computes them when it merges the shards' folders)."""
     from hilgen_graph.evaluation.report import write_report
 
     emit = on_event or _noop
     started = time.time()
+    cpu_started = cpu_seconds()
     emit(RunEvent("stage", "checking the config and loading datasets"))
     prepared = check_config(config)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "config.yaml").write_text(
-        yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+    write_text(
+        out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
     )
     summary = GridSummary(out_dir)
-    total = len(config.datasets) * len(config.seeds) * len(config.variants)
-    emit(RunEvent("grid", f"{total} training runs", total=total))
+    cells = grid_cells(config)
+    if shard is not None:
+        cells = shard.take(cells)
+    total = len(cells)
+    emit(
+        RunEvent(
+            "grid",
+            f"{total} training runs" + (f" (shard {shard})" if shard else ""),
+            total=total,
+        )
+    )
     done = 0
     # 1. per dataset and seed: the k-shot sample and its synthetic data
     seeds_ready: dict[tuple[str, int], SeedData] = {}
@@ -432,54 +515,51 @@ def run_grid(
                 {"ids": [s.id for s in sents], "tags": [list(s.tags) for s in sents]},
             )
         for seed in config.seeds:
-            seeds_ready[(ds, seed)] = _prepare_seed(config, prep, seed, out_dir, emit)
-    # 2. training runs, variant-major (every seed's baseline first, then the next variant), so
-    #    an interrupted grid still holds complete rows
-    for ds in config.dataset_names:
+            if any(c.dataset == ds and c.seed == seed for c in cells):
+                seeds_ready[(ds, seed)] = _prepare_seed(config, prep, seed, out_dir, emit)
+    # 2. training runs in the grid's canonical order (``grid_cells``)
+    for cell in cells:
+        ds, seed, variant = cell.dataset, cell.seed, cell.variant
         prep = prepared[ds]
-        for variant in config.variants:
-            for seed in config.seeds:
-                sd = seeds_ready[(ds, seed)]
-                run_dir = sd.seed_dir / variant_slug(variant)
-                label = f"{ds} seed {seed} {variant}"
-                res_file = run_dir / "result.json"
-                if res_file.is_file() and read_json(res_file).get(
-                    "fingerprint"
-                ) == config.fingerprint(ds):
-                    summary.reused += 1
-                    done += 1
-                    emit(RunEvent("run_done", label, done, total, "reused"))
-                    continue
-                emit(RunEvent("run_start", label, done, total))
-                try:
-                    if sd.synthetic is None and variant != "baseline":
-                        raise sd.error or ConfigError(f"{label}: no synthetic data")
-                    records = _select(variant, config, sd.synthetic or {})
-                    if variant != "baseline" and not records:
-                        raise ConfigError(
-                            f"{label}: the arm produced no synthetic sentence for this variant"
-                        )
-                    run_one(config, prep, seed, variant, sd.sample, records, run_dir, emit)
-                    summary.finished += 1
-                    status = "ok"
-                except (HilgenError, RuntimeError, ValueError, OSError) as err:
-                    summary.failed += 1
-                    status = "failed"
-                    write_json(
-                        run_dir / "failed.json",
-                        {
-                            "dataset": ds,
-                            "seed": seed,
-                            "variant": variant,
-                            "error": f"{type(err).__name__}: {err}",
-                            "traceback": traceback.format_exc(),
-                        },
-                    )
-                    summary.failures.append({"run": label, "error": str(err)})
-                done += 1
-                emit(RunEvent("run_done", label, done, total, status))
+        sd = seeds_ready[(ds, seed)]
+        run_dir = sd.seed_dir / variant_slug(variant)
+        label = cell.label
+        res_file = run_dir / "result.json"
+        if res_file.is_file() and read_json(res_file).get("fingerprint") == config.fingerprint(ds):
+            summary.reused += 1
+            done += 1
+            emit(RunEvent("run_done", label, done, total, "reused"))
+            continue
+        emit(RunEvent("run_start", label, done, total))
+        try:
+            if sd.synthetic is None and variant != "baseline":
+                raise sd.error or ConfigError(f"{label}: no synthetic data")
+            records = _select(variant, config, sd.synthetic or {})
+            if variant != "baseline" and not records:
+                raise ConfigError(
+                    f"{label}: the arm produced no synthetic sentence for this variant"
+                )
+            run_one(config, prep, seed, variant, sd.sample, records, run_dir, emit)
+            summary.finished += 1
+            status = "ok"
+        except (HilgenError, RuntimeError, ValueError, OSError) as err:
+            summary.failed += 1
+            status = "failed"
+            write_json(
+                run_dir / "failed.json",
+                {
+                    "dataset": ds,
+                    "seed": seed,
+                    "variant": variant,
+                    "error": f"{type(err).__name__}: {err}",
+                    "traceback": traceback.format_exc(),
+                },
+            )
+            summary.failures.append({"run": label, "error": str(err)})
+        done += 1
+        emit(RunEvent("run_done", label, done, total, status))
     # 3. ensembles per dataset and seed over the finished variants
-    if config.ensembles:
+    if config.ensembles and shard is None:
         for (ds, _seed), sd in seeds_ready.items():
             prep = prepared[ds]
             _ensembles(
@@ -489,19 +569,27 @@ def run_grid(
                 sd.seed_dir,
             )
     summary.seconds = time.time() - started
-    grid_file = out_dir / "grid.json"
-    previous = read_json(grid_file).get("total_seconds", 0.0) if grid_file.is_file() else 0.0
+    cpu = cpu_seconds() - cpu_started
+    grid_name = "grid.json" if shard is None else f"grid-shard-{shard.index}-of-{shard.count}.json"
+    grid_file = out_dir / grid_name
+    previous = read_json(grid_file) if grid_file.is_file() else {}
     write_json(
         grid_file,
         {
             "seconds": summary.seconds,
-            "total_seconds": previous + summary.seconds,
+            "total_seconds": previous.get("total_seconds", 0.0) + summary.seconds,
+            "cpu_seconds": cpu,
+            "total_cpu_seconds": previous.get("total_cpu_seconds", 0.0) + cpu,
             "finished": summary.finished,
             "reused": summary.reused,
             "failed": summary.failed,
+            "shard": None if shard is None else str(shard),
+            "cells": total,
             "machine": machine(),
         },
     )
+    if shard is not None:
+        return summary
     emit(RunEvent("stage", "writing the report"))
     write_report(out_dir, config)
     return summary

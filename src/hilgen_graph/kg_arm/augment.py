@@ -13,11 +13,13 @@ Output is deterministic given the inputs and the seed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hilgen_graph.atomic import write_json
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ExpansionError
 from hilgen_graph.graph.store import GraphStore
@@ -27,16 +29,19 @@ from hilgen_graph.grounding.layers import (
     LayerConfig,
     check_store_supports,
 )
-from hilgen_graph.grounding.linker import (
-    DEFAULT_APPROX_THRESHOLD,
-    DEFAULT_LABEL_GROUPS,
-    Linker,
-    LinkingReport,
-)
+from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD, Link, Linker, LinkingReport
+from hilgen_graph.grounding.records import Excluded, LabelProfile, RelatedConcept
 from hilgen_graph.grounding.term_index import TermIndex
 from hilgen_graph.kg_arm.substitution import substitute
 from hilgen_graph.synthetic import Provenance, ReplacedEntity, SyntheticRecord, write_synthetic
-from hilgen_graph.validation.guard import EvalSets, Guard, LayerCounts, find_eval_splits
+from hilgen_graph.validation.guard import (
+    Guard,
+    HeldoutIndex,
+    LayerCounts,
+    find_eval_splits,
+    load_heldout,
+)
+from hilgen_graph.validation.report import meta_path
 
 Progress = Callable[[int, int], None]  # (done, total) over linked entities
 
@@ -48,11 +53,34 @@ class KgConfig:
     layers: tuple[str, ...] = LAYERS
     layer_config: LayerConfig = field(default_factory=LayerConfig)
     labels: tuple[str, ...] | None = None  # entity labels to expand; None: every label
-    label_groups: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_LABEL_GROUPS)
-    )
+    # the user's LABEL -> semantic groups (overrides the registry; see grounding.label_groups)
+    label_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     approx_threshold: float = DEFAULT_APPROX_THRESHOLD
     drop_leakage: bool = True
+
+
+MAX_EXCLUDED_EXAMPLES = 8
+
+
+@dataclass
+class ProfileExclusions:
+    """What one label's walks excluded: counts per filter and a few example names per filter."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, excluded: Sequence[Excluded]) -> None:
+        for e in excluded:
+            self.counts[e.filter] += 1
+            ex = self.examples.setdefault(e.filter, [])
+            if len(ex) < MAX_EXCLUDED_EXAMPLES and e.name not in ex:
+                ex.append(e.name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "by_filter": dict(sorted(self.counts.items())),
+            "examples": {k: v for k, v in sorted(self.examples.items())},
+        }
 
 
 @dataclass
@@ -70,6 +98,8 @@ class KgReport:
     eval_files: list[str] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[str, LabelProfile] = field(default_factory=dict)
+    profile_excluded: dict[str, ProfileExclusions] = field(default_factory=dict)
 
     @property
     def made(self) -> int:
@@ -105,6 +135,17 @@ class KgReport:
             "index": self.index,
             "sample_ids": self.sentence_ids,
             "config": self.config,
+            "label_profiles": {
+                label: {
+                    **p.as_dict(),
+                    "excluded": (
+                        self.profile_excluded[label].as_dict()
+                        if label in self.profile_excluded
+                        else {}
+                    ),
+                }
+                for label, p in self.profiles.items()
+            },
         }
 
 
@@ -128,7 +169,7 @@ def augment_kg(
     *,
     config: KgConfig | None = None,
     index: TermIndex | None = None,
-    eval_sets: EvalSets | None = None,
+    eval_sets: HeldoutIndex | None = None,
     approximate_note: str = "",
     progress: Progress | None = None,
 ) -> tuple[list[SyntheticRecord], KgReport]:
@@ -146,6 +187,7 @@ def augment_kg(
         approximate_note=approximate_note,
     )
     wanted = [s if cfg.labels is None else _only_labels(s, cfg.labels) for s in sentences]
+    profiles = linker.learn_profiles(wanted)
     linking = linker.link_sentences(wanted)
     linked_at = time.perf_counter()
     expander = Expander(store, linker, cfg.layer_config)
@@ -154,54 +196,31 @@ def augment_kg(
     counts = {name: LayerCounts() for name in cfg.layers}
     for c in counts.values():
         c.unlinked_entities = len(linking.unlinked)
+    excluded_by_label = {label: ProfileExclusions() for label in profiles}
     by_sentence = {s.id: s for s in sentences}
     records: list[SyntheticRecord] = []
     todo = linking.linked
     for done, link in enumerate(todo, start=1):
         sentence = by_sentence[link.sentence_id]
         ent_index = next(i for i, e in enumerate(sentence.entities) if e == link.entity)
+        label = link.entity.label
         for layer in cfg.layers:
             layer_counts = counts[layer]
             made_any = False
             for concept in link.concepts:
-                result = expander.layer(layer, concept, link.entity.label, link.entity.text)
-                layer_counts.related += len(result.related)
-                layer_counts.filtered.update(result.dropped)
-                for n, rel in enumerate(result.related):
-                    sub = substitute(sentence, link.entity, rel.name)
-                    if sub.value is None:
-                        guard.reject(layer_counts, str(sub.skip))
+                walk = expander.layer(layer, concept, label, link.entity.text)
+                layer_counts.related += len(walk.picked)
+                layer_counts.filtered.update(walk.dropped)
+                excluded_by_label.setdefault(label, ProfileExclusions()).add(walk.excluded)
+                for n, rel in enumerate(walk.picked):
+                    record = _substituted(sentence, link, ent_index, concept.id, n, rel, sources)
+                    if isinstance(record, str):
+                        guard.reject(layer_counts, record)
                         continue
-                    v = sub.value
-                    if not guard.admit(layer_counts, v.tokens, v.tags, rel.name):
+                    if not guard.admit(layer_counts, record.tokens, record.tags, rel.name):
                         continue
                     made_any = True
-                    records.append(
-                        SyntheticRecord(
-                            id=f"kg:{sentence.id}:{ent_index}:{layer}:{concept.id}:{n}",
-                            text=v.text,
-                            tokens=list(v.tokens),
-                            tags=list(v.tags),
-                            provenance=Provenance(
-                                arm="kg",
-                                seed_sentence_id=sentence.id,
-                                layer=layer,
-                                replaced_entity=ReplacedEntity(
-                                    text=link.entity.text,
-                                    label=link.entity.label,
-                                    start=link.entity.start,
-                                    end=link.entity.end,
-                                    concept_ids=list(link.entity.concept_ids),
-                                ),
-                                source_concept_id=concept.id,
-                                related_concept_id=rel.concept_id,
-                                related_name=rel.name,
-                                relation_path=list(rel.relation_path),
-                                knowledge_source=rel.knowledge_source,
-                                source_version=sources.get(rel.knowledge_source, ""),
-                            ),
-                        )
-                    )
+                    records.append(record)
             if made_any:
                 layer_counts.linked_entities += 1
         if progress is not None:
@@ -231,9 +250,65 @@ def augment_kg(
             "keep_label_group": cfg.layer_config.keep_label_group,
             "approx_threshold": cfg.approx_threshold,
             "drop_leakage": cfg.drop_leakage,
+            "label_groups": {k: list(v) for k, v in cfg.label_groups.items()},
         },
+        profiles=profiles,
+        profile_excluded=excluded_by_label,
     )
     return records, report
+
+
+def _substituted(
+    sentence: Sentence,
+    link: Link,
+    ent_index: int,
+    concept_id: str,
+    n: int,
+    rel: RelatedConcept,
+    sources: Mapping[str, str],
+) -> SyntheticRecord | str:
+    """The synthetic record for substituting ``rel``'s name for the linked mention, or why
+    there is none (a :class:`SubstitutionSkip` text)."""
+    sub = substitute(sentence, link.entity, rel.name)
+    if sub.value is None:
+        return str(sub.skip)
+    v = sub.value
+    return SyntheticRecord(
+        id=f"kg:{sentence.id}:{ent_index}:{rel.layer}:{concept_id}:{n}",
+        text=v.text,
+        tokens=list(v.tokens),
+        tags=list(v.tags),
+        provenance=Provenance(
+            arm="kg",
+            seed_sentence_id=sentence.id,
+            layer=rel.layer,
+            replaced_entity=ReplacedEntity(
+                text=link.entity.text,
+                label=link.entity.label,
+                start=link.entity.start,
+                end=link.entity.end,
+                concept_ids=list(link.entity.concept_ids),
+            ),
+            source_concept_id=concept_id,
+            related_concept_id=rel.concept_id,
+            related_name=rel.name,
+            relation_path=list(rel.relation_path),
+            knowledge_source=rel.knowledge_source,
+            source_version=sources.get(rel.knowledge_source, ""),
+        ),
+    )
+
+
+def kg_meta(report: KgReport) -> dict[str, Any]:
+    """What ``hilgen check`` needs to re-check a KG-arm file (its ``*.meta.json`` sidecar):
+    the held-out files of the leakage guard and each label's profile."""
+    return {
+        "arm": "kg",
+        "heldout_paths": list(report.eval_files),
+        "label_profiles": [p.as_dict() for p in report.profiles.values()],
+        "label_groups": report.config.get("label_groups", {}),
+        "sample_ids": report.sentence_ids,
+    }
 
 
 def _only_labels(sentence: Sentence, labels: tuple[str, ...]) -> Sentence:
@@ -245,14 +320,9 @@ def _only_labels(sentence: Sentence, labels: tuple[str, ...]) -> Sentence:
 
 def load_eval_sets(
     paths: Sequence[str | Path], *, format: str | None = None, collapse_to: str | None = None
-) -> EvalSets:
-    """Dev/test sentences from files (format detected when ``None``)."""
-    from hilgen_graph.corpus.load import load_corpus
-
-    sentences: list[Sentence] = []
-    for p in paths:
-        sentences.extend(load_corpus(p, format, collapse_to=collapse_to).sentences)
-    return EvalSets.from_sentences(sentences, [str(p) for p in paths])
+) -> HeldoutIndex:
+    """Dev/test sentences from files (format detected when ``None``): the one held-out index."""
+    return load_heldout(paths, format=format, collapse_to=collapse_to)
 
 
 @dataclass(frozen=True)
@@ -273,6 +343,10 @@ class KgRun:
     approximate: bool = True
     backend: str = "embedded"
     uri: str | None = None
+    sample_file: Path | None = (
+        None  # the one sample file (`hilgen corpus sample`); wins over k/seed
+    )
+    lenient: bool = False  # skip malformed corpus records (and report them) instead of failing
 
 
 def run_kg_arm(
@@ -282,21 +356,30 @@ def run_kg_arm(
     progress: Progress | None = None,
 ) -> KgReport:
     """Read, sample, link, expand, guard and write the synthetic JSONL; return the report."""
-    from hilgen_graph.corpus.load import load_corpus
-    from hilgen_graph.corpus.sampling import sample_kshot, select
+    from hilgen_graph.corpus.kshot import sample_corpus
     from hilgen_graph.graph.backends import open_store
     from hilgen_graph.grounding.store_index import index_for_store
 
     started = time.perf_counter()
-    corpus = load_corpus(run.corpus, run.format, collapse_to=run.collapse_to)
-    all_sentences = corpus.sentences
-    ids = sample_kshot(all_sentences, run.k, run.seed, "hilgen" if not run.scheme else run.scheme)
-    sample = select(all_sentences, ids)
+    sampled = sample_corpus(
+        run.corpus,
+        run.format,
+        k=run.k,
+        seed=run.seed,
+        scheme=run.scheme or "hilgen",
+        collapse_to=run.collapse_to,
+        sample_file=run.sample_file,
+        lenient=run.lenient,
+    )
+    sample = sampled.seeds
+    drawn = sampled.sample
     eval_paths: list[Path] = [p for p in (run.dev, run.test) if p is not None]
     if not eval_paths and run.auto_eval:
         eval_paths = list(find_eval_splits(run.corpus).values())
     eval_sets = (
-        load_eval_sets(eval_paths, format=None, collapse_to=run.collapse_to) if eval_paths else None
+        load_eval_sets(eval_paths, format=None, collapse_to=drawn.collapse_to)
+        if eval_paths
+        else None
     )
     loaded = time.perf_counter()
     store = open_store(run.backend, path=run.store, uri=run.uri)
@@ -323,6 +406,7 @@ def run_kg_arm(
         store.close()
     report.written = write_synthetic(run.out, records)
     report.out = str(run.out)
+    write_json(meta_path(run.out), kg_meta(report))
     report.seconds = {
         "read_and_sample": loaded - started,
         "index": indexed - loaded,
@@ -332,10 +416,11 @@ def run_kg_arm(
     report.config.update(
         {
             "corpus": str(run.corpus),
-            "k": run.k,
-            "sample_seed": run.seed,
-            "scheme": run.scheme,
-            "collapse_to": run.collapse_to,
+            "k": drawn.k,
+            "sample_seed": drawn.seed,
+            "scheme": drawn.scheme,
+            "collapse_to": drawn.collapse_to,
+            "sample_file": str(run.sample_file) if run.sample_file else None,
         }
     )
     return report
