@@ -49,27 +49,10 @@ def _noop(_: str) -> None:
 
 
 def _ensure_graph(store_dir: Path, emit: Event) -> dict[str, Any]:
-    """Build the ``free`` store once into ``store_dir`` (rebuilt if it does not open)."""
-    from hilgen_graph.graph.backends import build_free_store, open_store
+    """Build the ``free`` store once into ``store_dir``; its statistics."""
+    from hilgen_graph.graph.backends import ensure_free_store, open_store
 
-    done = store_dir.parent / (store_dir.name + ".complete")
-    if done.is_file():
-        try:
-            store = open_store("embedded", path=store_dir)
-            try:
-                return store.stats().as_dict()
-            finally:
-                store.close()
-        except HilgenError:
-            emit("the demo's graph store does not open any more: rebuilding it")
-    import shutil
-
-    if store_dir.exists():
-        shutil.rmtree(store_dir)
-    done.unlink(missing_ok=True)
-    emit("loading the free graph (MeSH 2024 + Disease Ontology + UMLS Semantic Network)")
-    build_free_store(store_dir)
-    done.write_text("ok\n", encoding="utf-8")
+    ensure_free_store(store_dir, on_build=emit)
     store = open_store("embedded", path=store_dir)
     try:
         return store.stats().as_dict()

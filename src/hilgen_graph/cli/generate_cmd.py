@@ -21,7 +21,7 @@ from hilgen_graph.cli.console import (
 from hilgen_graph.graph.store import GraphStore
 
 StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="embedded graph store folder (hilgen graph build)")
+    Path | None, typer.Option("--store", help="embedded graph store folder (from `hilgen graph load`)")
 ]
 BackendOpt = Annotated[
     str, typer.Option("--backend", help="graph backend: embedded (default) or neo4j")

@@ -82,7 +82,7 @@ class KGConfig(BaseModel):
 
 
 class DatasetSpec(BaseModel):
-    """A registered corpus (``hilgen data list``), the form to read and an optional type merge."""
+    """A registered corpus (``hilgen data check`` lists them), the form to read and an optional type merge."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +108,9 @@ class EvalConfig(BaseModel):
     sampling: str = "hilgen"  # k-shot sampling scheme of the corpus sampler: hilgen | greedy
     seeds: list[int] = Field(min_length=1)
     variants: list[str] = Field(default_factory=lambda: ["baseline"])
+    # fewer seeds for some variants (e.g. the single-layer ones): variant -> seeds, a subset of
+    # `seeds`; the others run every seed
+    variant_seeds: dict[str, list[int]] = Field(default_factory=dict)
     model: list[Family] = ["linear"]
     encoder: str = "minilm"
     training: TrainingConfig = TrainingConfig()
@@ -128,6 +131,21 @@ class EvalConfig(BaseModel):
         if isinstance(v, list):
             return [{"name": x} if isinstance(x, str) else x for x in v]
         return v
+
+    @model_validator(mode="after")
+    def _variant_seeds(self) -> EvalConfig:
+        for v, seeds in self.variant_seeds.items():
+            if v not in self.variants:
+                raise ValueError(f"variant_seeds names {v!r}, which is not in variants")
+            extra = sorted(set(seeds) - set(self.seeds))
+            if extra:
+                raise ValueError(f"variant_seeds[{v!r}] has seeds {extra} that are not in seeds")
+        return self
+
+    def seeds_for(self, variant: str) -> list[int]:
+        """The seeds a variant runs with (``variant_seeds`` or all of ``seeds``)."""
+        only = self.variant_seeds.get(variant)
+        return [s for s in self.seeds if only is None or s in only]
 
     @property
     def dataset_names(self) -> list[str]:

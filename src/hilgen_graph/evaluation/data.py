@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,23 +148,6 @@ def store_dir(graph: str) -> Path:
     return path
 
 
-def _ensure_free_store(path: Path) -> None:
-    from hilgen_graph.graph.backends import build_free_store
-
-    marker = path.parent / (path.name + ".complete")
-    if marker.is_file() and path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / (path.name + f".building-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-    build_free_store(tmp)
-    if path.exists():
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    os.replace(tmp, path)
-    marker.write_text("ok\n", encoding="utf-8")
-
-
 def kg_synthetic(
     sample: Sequence[Sentence],
     kg: KGConfig,
@@ -181,9 +162,11 @@ def kg_synthetic(
     from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
     from hilgen_graph.validation.guard import EvalSets
 
+    from hilgen_graph.graph.backends import ensure_free_store
+
     path = store_dir(kg.graph)
     if kg.graph == "free":
-        _ensure_free_store(path)
+        ensure_free_store(path)
     store = open_store("embedded", path=path)
     try:
         index = index_for_store(store)

@@ -8,7 +8,7 @@ driver). Neo4j settings fall back to ``NEO4J_URI``, ``NEO4J_USER`` and ``NEO4J_P
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final, Literal
 
@@ -117,3 +117,26 @@ def build_free_store(path: str | Path, progress: Progress | None = None) -> Load
         return store.load_with_report(open_source("free"), progress=progress)
     finally:
         store.close()
+
+
+def ensure_free_store(
+    path: str | Path, progress: Progress | None = None, on_build: Callable[[str], None] | None = None
+) -> Path:
+    """The ``free`` store at ``path``, built there on first use and rebuilt when it no longer
+    opens (another release's store, a damaged folder). The one "build the default store once"
+    helper: the demo and the evaluation call it. A load is atomic (built beside the target,
+    swapped in whole), so a store that opens is a finished one."""
+    from hilgen_graph.graph.embedded import EmbeddedStore
+
+    target = Path(path)
+    if target.exists():
+        try:
+            EmbeddedStore(target).close()
+            return target
+        except GraphError as err:
+            if on_build is not None:
+                on_build(f"the store at {target} does not open ({err}): rebuilding it")
+    if on_build is not None:
+        on_build("loading the free graph (MeSH 2024 + Disease Ontology + UMLS Semantic Network)")
+    build_free_store(target, progress=progress)
+    return target
