@@ -20,8 +20,9 @@ from hilgen_graph.cli import (
     graph_cmd,
     llm_cmd,
     prompts_cmd,
+    report_cmd,
 )
-from hilgen_graph.cli.console import err_console
+from hilgen_graph.cli.console import err_console, safe
 from hilgen_graph.errors import HilgenError
 
 app = typer.Typer(
@@ -42,15 +43,23 @@ for _module in (
     generate_cmd,
     check_cmd,
     evaluate_cmd,
+    report_cmd,
     demo_cmd,
 ):
     _module.register(app)
 
 
 def main() -> None:
-    """Entry point: run the app and turn toolkit errors into a readable message and exit 1."""
+    """Entry point: run the app and turn toolkit errors into a readable message and exit 1.
+
+    The message is data (it quotes ids, names, paths): printed through ``safe``. LangSmith
+    tracing is switched off before any command runs (``HILGEN_LLM_TRACING=1`` opts in).
+    """
+    from hilgen_graph.llm.models import disable_tracing
+
+    disable_tracing()
     try:
         app()
     except HilgenError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {safe(err)}", highlight=False)
         sys.exit(1)

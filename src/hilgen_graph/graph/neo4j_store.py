@@ -40,6 +40,7 @@ from hilgen_graph.graph.records import (
     Xref,
 )
 from hilgen_graph.graph.store import SAMPLE_MODULUS, sample_offset, sample_rank
+from hilgen_graph.redact import redact_url
 
 DEFAULT_BATCH: Final = 5_000
 BOLT_SCHEMES: Final = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -77,15 +78,24 @@ class Neo4jStore:
                 f"batch_size must be at least 1, got {batch_size}", fix="pass a positive size"
             )
         self.uri = uri
+        #: the address as shown in messages and reports: no ``user:password@``
+        self.shown_uri = redact_url(uri)
         self.database = database
         self.batch_size = batch_size
         self._checked = False
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in BOLT_SCHEMES:
             raise GraphError(
-                f"invalid Neo4j address {uri!r}: the scheme must be one of "
+                f"invalid Neo4j address {self.shown_uri!r}: the scheme must be one of "
                 f"{', '.join(BOLT_SCHEMES)}",
                 fix="pass --uri bolt://HOST:7687 (or neo4j://...) or set NEO4J_URI",
+            )
+        if "@" in uri.split("://", 1)[1].split("/", 1)[0]:
+            raise GraphError(
+                f"the Neo4j address {self.shown_uri!r} holds credentials; they are not "
+                "accepted in the address (it is echoed in messages and visible in process lists)",
+                fix="pass --uri without user:password@, the user with --user or NEO4J_USER and "
+                "the password in NEO4J_PASSWORD (or type it at the prompt)",
             )
         auth = neo4j.basic_auth(user, password or "") if user else None
         try:
@@ -97,7 +107,8 @@ class Neo4jStore:
             )
         except (neo4j_errors.ConfigurationError, ValueError) as err:
             raise GraphError(
-                f"invalid Neo4j address or settings {uri!r}: {err}",
+                f"invalid Neo4j address or settings {self.shown_uri!r}: "
+                f"{str(err).replace(uri, self.shown_uri)}",
                 fix="pass --uri bolt://HOST:7687 (or neo4j://...) or set NEO4J_URI",
             ) from err
         self._session: neo4j.Session | None = None
@@ -116,8 +127,8 @@ class Neo4jStore:
             yield
         except neo4j_errors.AuthError as err:
             raise GraphError(
-                f"Neo4j at {self.uri} refused the credentials while {doing}: {err.message}",
-                fix="check --user/--password (or NEO4J_USER/NEO4J_PASSWORD)",
+                f"Neo4j at {self.shown_uri} refused the credentials while {doing}: {err.message}",
+                fix="check --user (or NEO4J_USER) and NEO4J_PASSWORD",
             ) from err
         except (
             neo4j_errors.ServiceUnavailable,
@@ -126,8 +137,9 @@ class Neo4jStore:
             neo4j_errors.DatabaseUnavailable,
         ) as err:
             error = GraphError(
-                f"Neo4j at {self.uri} is unavailable while {doing}: {err}",
-                fix=_fix_for(self.uri),
+                f"Neo4j at {self.shown_uri} is unavailable while {doing}: "
+                f"{str(err).replace(self.uri, self.shown_uri)}",
+                fix=_fix_for(self.shown_uri),
             )
             error.retryable = True
             raise error from err
@@ -144,7 +156,9 @@ class Neo4jStore:
             ) from err
         except neo4j_errors.DriverError as err:
             raise GraphError(
-                f"the Neo4j driver failed while {doing}: {err}", fix=_fix_for(self.uri)
+                f"the Neo4j driver failed while {doing}: "
+                f"{str(err).replace(self.uri, self.shown_uri)}",
+                fix=_fix_for(self.shown_uri),
             ) from err
 
     @property
@@ -189,9 +203,11 @@ class Neo4jStore:
                 else f"schema {version!r}"
             )
             raise GraphError(
-                f"the Neo4j database at {self.uri} has {found}; this version of hilgen-graph "
+                f"the Neo4j database at {self.shown_uri} has {found}; this version of "
+                "hilgen-graph "
                 f"reads {Q.SCHEMA_VERSION!r}",
-                fix=f"load it: hilgen graph load --source ... --backend neo4j --uri {self.uri}",
+                fix="load it: hilgen graph load --source ... --backend neo4j "
+                f"--uri {self.shown_uri}",
             )
         self._checked = True
 
@@ -261,7 +277,7 @@ class Neo4jStore:
             records=n,
             seconds=time.perf_counter() - started,
             dropped=dropped,
-            path=self.uri,
+            path=self.shown_uri,
         )
 
     @staticmethod
