@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import DataTable, console, err_console, print_json, safe, status
 from hilgen_graph.corpus.conll import write_conll
 from hilgen_graph.corpus.jsonl import write_jsonl
 from hilgen_graph.corpus.load import read_corpus
@@ -47,7 +46,7 @@ def _load(
     label = collapse_to or ("Disease" if collapse else None)
     if quiet:
         return read_corpus(path, fmt, collapse_to=label, lenient=lenient)
-    with err_console.status(f"reading {path} ..."):
+    with status(f"reading {path} ..."):
         return read_corpus(path, fmt, collapse_to=label, lenient=lenient)
 
 
@@ -96,7 +95,7 @@ def stats(
         out["report"] = _report_dict(result.report)
         print_json(out)
         return
-    table = Table(title=f"{path} ({result.report.format})")
+    table = DataTable(title=f"{path} ({result.report.format})")
     table.add_column("what")
     table.add_column("count", justify="right")
     for key in ("documents", "sentences", "tokens"):
@@ -143,7 +142,9 @@ def sample(
     chosen = select(sentences, ids)
     mentions = Counter(e.label for s in chosen for e in s.entities)
     with_type = Counter(label for s in chosen for label in {e.label for e in s.entities})
-    table = Table(title=f"{scheme} {k}-shot sample, seed {seed}: {len(ids)} sentences -> {out}")
+    table = DataTable(
+        title=f"{scheme} {k}-shot sample, seed {seed}: {len(ids)} sentences -> {out}"
+    )
     table.add_column("label")
     table.add_column("sentences", justify="right")
     table.add_column("mentions", justify="right")
@@ -177,7 +178,7 @@ def convert(
     report = result.report
     console.print(
         f"wrote {n} sentences with {report.entities_in_sentences} of {report.entities_read} "
-        f"entities to {out} ({target})",
+        f"entities to {safe(out)} ({target})",
         highlight=False,
     )
     _print_report(report)

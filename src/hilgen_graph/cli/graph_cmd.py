@@ -5,18 +5,25 @@ Thin wrappers: every command calls a library function that returns data, then re
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.tree import Tree
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import DataTable, LineProgress, console, print_json, safe
 from hilgen_graph.errors import ConfigError
-from hilgen_graph.graph.backends import BACKENDS, load_store, open_store
+from hilgen_graph.graph.backends import (
+    BACKENDS,
+    NEO4J_PASSWORD_ENV,
+    NEO4J_USER_ENV,
+    load_store,
+    open_store,
+)
 from hilgen_graph.graph.explore import TreeNode, explore
 from hilgen_graph.graph.records import Concept, GraphRecord, Term
 from hilgen_graph.graph.store import GraphStore
@@ -32,7 +39,6 @@ _BACKEND_HELP = f"graph store backend: {' or '.join(BACKENDS)}"
 _STORE_HELP = "embedded store folder (created by load)"
 _URI_HELP = "Neo4j Bolt address, e.g. bolt://localhost:7687 (env NEO4J_URI)"
 _USER_HELP = "Neo4j user (env NEO4J_USER)"
-_PASSWORD_HELP = "Neo4j password (env NEO4J_PASSWORD)"
 
 
 def _backend(backend: str) -> str:
@@ -41,10 +47,28 @@ def _backend(backend: str) -> str:
     return backend
 
 
-def _open(
-    backend: str, store: Path | None, uri: str | None, user: str | None, password: str | None
-) -> GraphStore:
-    return open_store(_backend(backend), path=store, uri=uri, user=user, password=password)
+def neo4j_password(backend: str, user: str | None) -> str | None:
+    """The Neo4j password: ``NEO4J_PASSWORD``, else a hidden prompt on a terminal when a user
+    is set. Never an option: a command line is visible to every local user (``ps``)."""
+    if backend != "neo4j":
+        return None
+    password = os.environ.get(NEO4J_PASSWORD_ENV)
+    if password:
+        return password
+    user = user or os.environ.get(NEO4J_USER_ENV)
+    if user and sys.stdin.isatty():
+        return str(typer.prompt(f"Neo4j password for {user}", hide_input=True))
+    return None
+
+
+def _open(backend: str, store: Path | None, uri: str | None, user: str | None) -> GraphStore:
+    return open_store(
+        _backend(backend),
+        path=store,
+        uri=uri,
+        user=user,
+        password=neo4j_password(backend, user),
+    )
 
 
 def _source_records(source: str, options: dict[str, Any]) -> tuple[Iterable[GraphRecord], Any]:
@@ -83,9 +107,6 @@ def load_cmd(
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI", help=_URI_HELP),
     user: str | None = typer.Option(None, "--user", envvar="NEO4J_USER", help=_USER_HELP),
-    password: str | None = typer.Option(
-        None, "--password", envvar="NEO4J_PASSWORD", help=_PASSWORD_HELP
-    ),
     as_json: bool = typer.Option(False, "--json", help="print the load report as JSON"),
 ) -> None:
     """Load a knowledge source into a graph store, replacing its content."""
@@ -105,14 +126,14 @@ def load_cmd(
     elif skip_bad_rows:
         options["skip_bad_rows"] = True
     records, holder = _source_records(source, options)
-    with Progress(
+    with LineProgress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(bar_width=None),
         TextColumn("{task.completed:,} records"),
         TimeElapsedColumn(),
-        console=err_console,
         transient=as_json,
+        every=1_000_000,
     ) as progress:
         task = progress.add_task(f"reading {source}", total=None)
 
@@ -130,7 +151,7 @@ def load_cmd(
             path=store,
             uri=uri,
             user=user,
-            password=password,
+            password=neo4j_password(backend, user),
             progress=on_phase,
         )
     source_report = getattr(holder, "report", None)
@@ -148,7 +169,7 @@ def load_cmd(
     if as_json:
         print_json(result)
         return
-    table = Table(title=f"graph loaded from {source} ({backend})", show_header=False)
+    table = DataTable(title=f"graph loaded from {source} ({backend})", show_header=False)
     for key in ("concepts", "terms", "isa", "semantic_types", "records", "seconds"):
         if key in result:
             value = result[key]
@@ -171,13 +192,10 @@ def stats_cmd(
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI", help=_URI_HELP),
     user: str | None = typer.Option(None, "--user", envvar="NEO4J_USER", help=_USER_HELP),
-    password: str | None = typer.Option(
-        None, "--password", envvar="NEO4J_PASSWORD", help=_PASSWORD_HELP
-    ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Count concepts, terms, is-a edges and semantic types; list sources and versions."""
-    graph = _open(backend, store, uri, user, password)
+    graph = _open(backend, store, uri, user)
     try:
         stats = graph.stats()
     finally:
@@ -185,7 +203,7 @@ def stats_cmd(
     if as_json:
         print_json(stats.as_dict())
         return
-    table = Table(title="graph store", show_header=False)
+    table = DataTable(title="graph store", show_header=False)
     table.add_row("concepts", f"{stats.concepts:,}")
     table.add_row("terms", f"{stats.terms:,}")
     table.add_row("is-a edges", f"{stats.isa:,}")
@@ -223,9 +241,6 @@ def related_cmd(
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI", help=_URI_HELP),
     user: str | None = typer.Option(None, "--user", envvar="NEO4J_USER", help=_USER_HELP),
-    password: str | None = typer.Option(
-        None, "--password", envvar="NEO4J_PASSWORD", help=_PASSWORD_HELP
-    ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Concepts (or terms) related to a concept by one HILGEN layer."""
@@ -233,7 +248,7 @@ def related_cmd(
         raise ConfigError(f"unknown --layer {layer!r}; allowed: {', '.join(LAYERS)}")
     if limit is not None and limit < 0:
         raise ConfigError("--limit must be 0 or more")
-    graph = _open(backend, store, uri, user, password)
+    graph = _open(backend, store, uri, user)
     try:
         root = graph.concept(concept_id)
         if root is None:
@@ -262,7 +277,7 @@ def related_cmd(
     if as_json:
         print_json({"concept": _concept_json(root), "layer": layer, "related": items})
         return
-    table = Table(title=f"{layer} of {root.id} {root.preferred_name}")
+    table = DataTable(title=f"{layer} of {root.id} {root.preferred_name}")
     if layer == "synonyms":
         for col in ("text", "source", "type", "preferred"):
             table.add_column(col)
@@ -278,10 +293,8 @@ def related_cmd(
 
 def _rich_tree(node: TreeNode, parent: Tree | None = None) -> Tree:
     arrow = {"root": "", "parent": "↑ ", "child": "↓ "}[node.relation]
-    types = f" [dim]{' '.join(node.semantic_types)}[/]" if node.semantic_types else ""
-    from rich.markup import escape
-
-    label = f"{arrow}[bold]{escape(node.id)}[/] {escape(node.name)}{types}"
+    types = f" [dim]{safe(' '.join(node.semantic_types))}[/]" if node.semantic_types else ""
+    label = f"{arrow}[bold]{safe(node.id)}[/] {safe(node.name)}{types}"
     branch = Tree(label) if parent is None else parent.add(label)
     for child in node.branches:
         _rich_tree(child, branch)
@@ -300,12 +313,9 @@ def explore_cmd(
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI", help=_URI_HELP),
     user: str | None = typer.Option(None, "--user", envvar="NEO4J_USER", help=_USER_HELP),
-    password: str | None = typer.Option(
-        None, "--password", envvar="NEO4J_PASSWORD", help=_PASSWORD_HELP
-    ),
 ) -> None:
     """Show a concept's is-a neighbourhood as a tree; draw it with --out."""
-    graph = _open(backend, store, uri, user, password)
+    graph = _open(backend, store, uri, user)
     try:
         result = explore(graph, id_or_name, depth=depth, limit=limit, out=out)
     finally:
@@ -317,7 +327,7 @@ def explore_cmd(
         f"within {depth} hop(s)[/]"
     )
     if result.drawing is not None:
-        console.print(f"drawing written to {result.drawing}", highlight=False)
+        console.print(f"drawing written to {safe(result.drawing)}", highlight=False)
 
 
 # --- further commands (e.g. export-neo4j-csv of the Neo4j store) go below this line ------------
@@ -348,14 +358,14 @@ def export_neo4j_csv_cmd(
     elif umls_dir is not None or sab:
         raise ConfigError("--umls-dir and --sab apply to --source umls only")
     records, _ = _source_records(source, options)
-    with Progress(
+    with LineProgress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(bar_width=None),
         TextColumn("{task.completed:,} records"),
         TimeElapsedColumn(),
-        console=err_console,
         transient=as_json,
+        every=1_000_000,
     ) as progress:
         task = progress.add_task(f"exporting {source}", total=None)
         stats = export_admin_csv(
@@ -364,7 +374,7 @@ def export_neo4j_csv_cmd(
     if as_json:
         print_json(stats.as_dict())
         return
-    table = Table(title=f"neo4j-admin CSV files of {source} in {stats.out_dir}")
+    table = DataTable(title=f"neo4j-admin CSV files of {source} in {stats.out_dir}")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for stem, n in stats.rows.items():
