@@ -97,7 +97,15 @@ def test_ncbi_stray_space_and_composite_ids(data_root: Path) -> None:
         ("D014786|D006311", ("D014786", "D006311")),
         ("OMIM:106210 ", ("OMIM:106210",)),
         ("UMLS:C0010674", ("UMLS:C0010674",)),
-        ("D1|-1", ("D1",)),
+        ("D012878|-1", ("D012878",)),
+        ("D1|-1", ("D1|-1",)),  # not ids of a known shape: one id, verbatim
+        ("D003920,D003924", ("D003920", "D003924")),  # BioRED composites
+        ("D000075222", ("D000075222",)),  # 9-digit MeSH
+        ("D000075222|C000591739", ("D000075222", "C000591739")),
+        ("c|INDEL|-4825", ("c|INDEL|-4825",)),  # one tmVar variant id
+        ("p|SUB|V|600|E", ("p|SUB|V|600|E",)),
+        ("  D006973", ("D006973",)),
+        ("7157,7158", ("7157", "7158")),  # NCBI Gene ids
         ("", ()),
     ],
 )

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hilgen_graph.atomic import atomic_writer
-from hilgen_graph.corpus.io import iter_lines
+from hilgen_graph.corpus.io import empty_corpus, iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.errors import CorpusFormatError
+from hilgen_graph.textio import control_characters
 
 DOCSTART = "-DOCSTART-"
 TAG_PREFIXES = ("B-", "I-")
@@ -90,6 +91,7 @@ class _Reader:
         self.doc_sentences: list[Sentence] = []
         self.n_sentences = 0
         self.doc_index = 0
+        self.layout: tuple[str | None, int] | None = None
 
     def flush_doc(self) -> None:
         if not self.doc_sentences:
@@ -132,6 +134,49 @@ class _Reader:
         self.report.entities_in_sentences += len(sent.entities)
         self.doc_sentences.append(sent)
 
+    def layout_of(self, line: str) -> tuple[str | None, int]:
+        """The file's column separator (tab, or None for runs of spaces) and column count,
+        fixed by its first token line."""
+        if self.layout is None:
+            sep = "\t" if "\t" in line else None
+            self.layout = (sep, len(line.split(sep)))
+        return self.layout
+
+    def check_row(self, cols: list[str], line: str) -> tuple[str, str] | None:
+        """The problem of a token line as (message, fix), or None when it is well formed."""
+        sep, width = self.layout_of(line)
+        where = "tab" if sep else "space"
+        if len(cols) < 2 or not cols[0]:
+            return (
+                f"expected 'token<TAB>tag', found {len(cols)} column(s)",
+                "give every token line a token and an IOB2 tag (O, B-Type, I-Type), "
+                "separated by a tab or spaces; end sentences with a blank line",
+            )
+        if len(cols) != width:
+            return (
+                f"{len(cols)} {where}-separated columns where the file's first token line has "
+                f"{width}; a stray {where} splits a token or tag in two",
+                f"give every token line the same {width} columns (token first, tag last)",
+            )
+        token, tag = cols[0], cols[-1]
+        bad = control_characters(token)
+        if bad or any(c.isspace() for c in token):
+            return (
+                f"token {token!r} holds whitespace or control characters",
+                "a token is one word without spaces, tabs or control characters",
+            )
+        if tag != "O" and (tag[:2] not in TAG_PREFIXES or len(tag) < 3):
+            return (
+                f"tag {tag!r} is not IOB2; allowed tags are 'O' and 'B-<type>'/'I-<type>'",
+                "convert the tags to IOB2 (IOBES E-/S- tags become I-/B-)",
+            )
+        if control_characters(tag) or any(c.isspace() for c in tag):
+            return (
+                f"tag {tag!r} holds whitespace or control characters; a type is one word",
+                "write one tag per token line, e.g. B-Disease, without spaces",
+            )
+        return None
+
     def read(self) -> LoadResult:
         pending: _Pending | None = None
         skipping = False
@@ -141,9 +186,7 @@ class _Reader:
                     self.flush_sentence(pending)
                 pending, skipping = None, False
                 continue
-            cols = line.split("\t") if "\t" in line else line.split()
-            cols = [c.strip() for c in cols]
-            if cols[0] == DOCSTART:
+            if line.split(None, 1)[0] == DOCSTART:
                 if not skipping:
                     self.flush_sentence(pending)
                 pending, skipping = None, False
@@ -153,32 +196,21 @@ class _Reader:
                 pending = _Pending(first_line=lineno)
             if skipping:
                 continue
-            if len(cols) < 2 or not cols[0]:
-                self.bad(
-                    pending,
-                    lineno,
-                    line[:120],
-                    f"expected 'token<TAB>tag', found {len(cols)} column(s)",
-                    "give every token line a token and an IOB2 tag (O, B-Type, I-Type), "
-                    "separated by a tab or spaces; end sentences with a blank line",
-                )
+            sep = self.layout_of(line)[0]
+            cols = line.split(sep)
+            if sep is not None:
+                cols = [c.strip(" ") for c in cols]
+            problem = self.check_row(cols, line)
+            if problem is not None:
+                self.bad(pending, lineno, line[:120], *problem)
                 skipping = True
                 continue
-            tag = cols[-1]
-            if tag != "O" and (tag[:2] not in TAG_PREFIXES or len(tag) < 3):
-                self.bad(
-                    pending,
-                    lineno,
-                    line[:120],
-                    f"tag {tag!r} is not IOB2; allowed tags are 'O' and 'B-<type>'/'I-<type>'",
-                    "convert the tags to IOB2 (IOBES E-/S- tags become I-/B-)",
-                )
-                skipping = True
-                continue
-            pending.rows.append((lineno, cols[0], tag))
+            pending.rows.append((lineno, cols[0], cols[-1]))
         if not skipping:
             self.flush_sentence(pending)
         self.flush_doc()
+        if not self.documents and not self.report.skipped:
+            raise empty_corpus(self.path, "no sentences")
         return LoadResult(Corpus(name=self.name, documents=tuple(self.documents)), self.report)
 
 

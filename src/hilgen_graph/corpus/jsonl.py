@@ -14,7 +14,7 @@ from typing import Any
 
 from hilgen_graph.atomic import atomic_writer
 from hilgen_graph.corpus.conll import corpus_name, document_of
-from hilgen_graph.corpus.io import iter_lines
+from hilgen_graph.corpus.io import empty_corpus, iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.errors import CorpusFormatError
@@ -145,4 +145,6 @@ def read_jsonl(
         report.entities_in_sentences += len(sent.entities)
     if current:
         docs.append(document_of(current[-1].doc_id, current))
+    if not docs and not report.skipped:
+        raise empty_corpus(p, "no sentence records")
     return LoadResult(Corpus(name=corpus_name(p), documents=tuple(docs)), report)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hilgen_graph.corpus.conll import read_conll
-from hilgen_graph.corpus.io import iter_lines
+from hilgen_graph.corpus.io import empty_corpus, iter_lines
 from hilgen_graph.corpus.jsonl import read_jsonl
 from hilgen_graph.corpus.pubtator import TEXT_LINE, read_pubtator
 from hilgen_graph.corpus.records import Corpus
@@ -37,10 +37,12 @@ def normalise_format(fmt: str) -> str:
 def detect_format(path: str | Path, *, probe_lines: int = 50) -> str:
     """Guess ``conll``, ``pubtator`` or ``jsonl`` from the first non-blank lines of a file."""
     p = Path(path)
+    seen = False
     for lineno, line in iter_lines(p):
         text = line.strip()
         if not text:
             continue
+        seen = True
         if TEXT_LINE.match(text):
             return "pubtator"
         if text.startswith("{"):
@@ -55,6 +57,8 @@ def detect_format(path: str | Path, *, probe_lines: int = 50) -> str:
             return "conll"
         if lineno >= probe_lines:
             break
+    if not seen:
+        raise empty_corpus(p)
     raise CorpusFormatError(
         "cannot tell the corpus format from the first lines",
         path=str(p),

@@ -1,11 +1,19 @@
-"""PubTator reader: BC5CDR (with relation lines), NCBI-disease (4 fine types), MedMentions.
+"""PubTator reader: BC5CDR (with relation lines), NCBI-disease (4 fine types), MedMentions, and
+the dialects of other NCBI corpora (BioRED, tmVar).
 
 Format: ``PMID|t|title``, ``PMID|a|abstract``, then one line per mention
-``PMID<TAB>start<TAB>end<TAB>mention<TAB>type<TAB>id(s)[<TAB>...]`` and, in BC5CDR, relation lines
-``PMID<TAB>CID<TAB>chemical<TAB>disease``; a blank line ends a document. Offsets are 0-based into
-``title + " " + abstract``. Concept ids may be composite (``|`` or ``+``), ``-1`` (none) or carry
-stray spaces; MedMentions ids look like ``UMLS:C0010674`` and its type column holds semantic
-types (``T038``). Plain or gzip files.
+``PMID<TAB>start<TAB>end<TAB>mention<TAB>type[<TAB>id(s)[<TAB>mentions]]``; a blank line ends a
+document. Offsets are 0-based into ``title + " " + abstract``. Relation lines come in two
+shapes: ``PMID<TAB>CID<TAB>id1<TAB>id2`` (BC5CDR) and ``PMID<TAB>Association<TAB>id1<TAB>id2
+<TAB>Novel|No`` (BioRED); they are told from mention lines by their second column (a word, not an
+offset). A seventh mention column (BC5CDR) lists the parts of a composite mention, one per id.
+
+Concept ids are read by their shape (:func:`parse_concept_ids`): a column is split into several
+ids on ``|``, ``+`` or ``,`` only when every part is an id of a known shape (MeSH ``D000075222``
+or ``D006973``, UMLS ``C0010674``, ``OMIM:106210``, ``PREFIX:code``, a number); anything else
+(``c|INDEL|-4825``, a tmVar variant) is one id, kept verbatim. ``-1`` means no concept, stray
+spaces are dropped. MedMentions ids look like ``UMLS:C0010674`` and its type column holds
+semantic types (``T038``). Plain or gzip files.
 """
 
 from __future__ import annotations
@@ -14,21 +22,63 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hilgen_graph.corpus.io import iter_lines
+from hilgen_graph.corpus.io import empty_corpus, iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.corpus.segment import document_sentences
 from hilgen_graph.errors import CorpusFormatError
+from hilgen_graph.textio import control_characters
 
 TEXT_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
 NO_CONCEPT = "-1"
-_ID_SPLIT = re.compile(r"[|+]")
+COMPOSITE_SEPARATORS = "|+,"
+_ID_SPLIT = re.compile(r"[|+,]")
+# The id shapes a composite column is made of; a column whose parts are not all of these shapes
+# is one id (e.g. the tmVar variant "c|INDEL|-4825").
+KNOWN_ID_SHAPES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:MESH:|MeSH:)?[DC]\d{6}(?:\d{3})?"),  # MeSH descriptor / supplementary
+    re.compile(r"(?:UMLS:)?C\d{7}"),  # UMLS CUI
+    re.compile(r"[A-Za-z][A-Za-z0-9_]*:[A-Za-z0-9_.]+"),  # OMIM:106210, NCBIGene:7157, ...
+    re.compile(r"\d+"),  # NCBI Gene / Taxonomy numbers
+)
+# A relation line's second column: a relation type such as CID or Association.
+_RELATION_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_OFFSET = re.compile(r"[0-9]+")
+
+
+def _known_id(part: str) -> bool:
+    return part == NO_CONCEPT or any(shape.fullmatch(part) for shape in KNOWN_ID_SHAPES)
+
+
+def composite_parts(raw: str) -> list[str] | None:
+    """The parts of a composite id column (``-1`` parts included), or None when it is one id."""
+    parts = [p.strip() for p in _ID_SPLIT.split(raw.strip())]
+    if len(parts) > 1 and all(p and _known_id(p) for p in parts):
+        return parts
+    return None
 
 
 def parse_concept_ids(raw: str) -> tuple[str, ...]:
-    """Split a PubTator id column: composites on ``|``/``+``, ``-1`` and blanks removed."""
-    ids = (part.strip() for part in _ID_SPLIT.split(raw))
-    return tuple(i for i in ids if i and i != NO_CONCEPT)
+    """The concept ids of a PubTator id column, by shape.
+
+    ``-1`` and blanks mean none. A composite (``D014786|D006311``, ``D015862+D058499``,
+    ``D003920,D003924``) is split only when every part has a known id shape; any other value is
+    one id, kept verbatim (stripped): ``c|INDEL|-4825`` stays one id.
+    """
+    value = raw.strip()
+    if not value or value == NO_CONCEPT:
+        return ()
+    parts = composite_parts(value)
+    if parts is not None:
+        return tuple(p for p in parts if p != NO_CONCEPT)
+    return (value,)
+
+
+def _is_relation(fields: list[str]) -> bool:
+    """A relation line: ``PMID, type, id1, id2`` or ``PMID, type, id1, id2, novelty``."""
+    if len(fields) not in (4, 5) or not _RELATION_TYPE.fullmatch(fields[1].strip()):
+        return False
+    return len(fields) == 4 or (len(fields) == 5 and bool(_RELATION_TYPE.fullmatch(fields[4])))
 
 
 @dataclass
@@ -104,10 +154,12 @@ class _Reader:
                     record=fields[0],
                 )
                 continue
-            if len(fields) < 5 and not (len(fields) == 4 and not fields[1].strip().isdigit()):
+            relation = _is_relation(fields)
+            if not relation and not 5 <= len(fields) <= 7:
                 self.problem(
-                    f"annotation line has {len(fields)} tab-separated fields, expected at least 5"
-                    " (PMID, start, end, mention, type[, ids]) or 4 for a relation",
+                    f"annotation line has {len(fields)} tab-separated fields, expected 5 to 7"
+                    " (PMID, start, end, mention, type[, ids[, composite parts]]) or 4/5 for a "
+                    "relation (PMID, type, id1, id2[, novelty])",
                     line=lineno,
                     text=line[:120],
                     fix="separate the fields with tabs, not spaces",
@@ -124,12 +176,14 @@ class _Reader:
                     record=draft.pmid,
                 )
                 continue
-            if len(fields) == 4 and not fields[1].strip().isdigit():
+            if relation:
                 draft.relations.append(tuple(f.strip() for f in fields[1:]))
                 continue
             draft.mentions.append((lineno, fields))
         if draft is not None:
             self.finish(draft)
+        if not self.documents and not self.report.skipped:
+            raise empty_corpus(self.path)
         name = self.path.name
         for suffix in (".gz", ".txt", ".PubTator"):
             name = name.removesuffix(suffix)
@@ -137,9 +191,7 @@ class _Reader:
 
     def entity(self, draft: _Draft, text: str, lineno: int, fields: list[str]) -> Entity | None:
         raw = "\t".join(fields)[:160]
-        try:
-            start, end = int(fields[1]), int(fields[2])
-        except ValueError:
+        if not (_OFFSET.fullmatch(fields[1]) and _OFFSET.fullmatch(fields[2])):
             self.problem(
                 f"start/end offsets are not integers: {fields[1]!r}, {fields[2]!r}",
                 line=lineno,
@@ -148,6 +200,7 @@ class _Reader:
                 record=draft.pmid,
             )
             return None
+        start, end = int(fields[1]), int(fields[2])
         mention, label = fields[3], fields[4].strip()
         if not 0 <= start < end <= len(text):
             self.problem(
@@ -158,12 +211,36 @@ class _Reader:
                 record=draft.pmid,
             )
             return None
-        if not label:
+        if not label or control_characters(label):
             self.problem(
-                "empty entity type",
+                f"entity type {label!r} is empty or holds control characters",
                 line=lineno,
                 text=raw,
                 fix="column 5 must hold the entity type",
+                record=draft.pmid,
+            )
+            return None
+        ids = parse_concept_ids(fields[5]) if len(fields) > 5 else ()
+        parts = fields[6].strip() if len(fields) > 6 else ""
+        composite = composite_parts(fields[5]) if parts else None
+        if parts and (composite is None or len(parts.split("|")) != len(composite)):
+            self.problem(
+                f"a 7th column ({parts[:60]!r}) is only for the parts of a composite mention, "
+                f"one per id, but the id column {fields[5]!r} is not a composite of as many "
+                "ids; a tab inside a column splits it in two",
+                line=lineno,
+                text=raw,
+                fix="remove the stray tab; columns are PMID, start, end, mention, type, ids"
+                "[, composite parts separated by '|']",
+                record=draft.pmid,
+            )
+            return None
+        if any(control_characters(i) for i in ids):
+            self.problem(
+                "a concept id holds control characters",
+                line=lineno,
+                text=raw,
+                fix="column 6 must hold the concept id(s)",
                 record=draft.pmid,
             )
             return None
@@ -189,7 +266,6 @@ class _Reader:
         lead = len(span) - len(span.lstrip())
         trail = len(span) - len(span.rstrip())
         start, end = start + lead, end - trail
-        ids = parse_concept_ids(fields[5]) if len(fields) > 5 else ()
         return Entity(
             start=start,
             end=end,

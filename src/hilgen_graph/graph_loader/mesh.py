@@ -17,14 +17,12 @@ preferred term), ``PEP`` (preferred term of another concept), ``PM`` (permuted),
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from hilgen_graph.errors import DataMissingError, GraphError
 from hilgen_graph.graph.normalize import normalize
@@ -45,6 +43,7 @@ from hilgen_graph.graph_loader.mesh_semantic_types import (
 from hilgen_graph.graph_loader.report import SkippedRow, SourceReport
 from hilgen_graph.graph_loader.semantic_network import load_semantic_network
 from hilgen_graph.settings import data_dir
+from hilgen_graph.textio import iter_lines
 
 MESH_SOURCE = "MSH"
 MESH_SUBDIR = Path("kb") / "mesh2024"
@@ -76,6 +75,7 @@ class MeshDescriptor:
     terms: list[MeshTerm] = field(default_factory=list)
     tree_numbers: list[str] = field(default_factory=list)
     semantic_types: list[tuple[str, str]] = field(default_factory=list)  # (TUI, name) from XML
+    line: int | None = None  # first line of the descriptor's rows (TSV form)
 
 
 def default_mesh_dir() -> Path:
@@ -165,6 +165,7 @@ class MeshSource:
                 raise GraphError(
                     f"descriptor {desc.ui} appears twice (its rows are not contiguous)",
                     path=str(self.terms_path if not self.is_xml else self.path),
+                    line=desc.line,
                     fix="keep the descriptor-terms file sorted by DescriptorUI, as distributed",
                 )
             ids.add(desc.ui)
@@ -258,19 +259,25 @@ class MeshSource:
         # its children then count as isa_parent_tree_number_missing
         self.report.drop("top_level_without_descriptor", len(set(top_level) - names))
 
-    def _open_tsv(self, path: Path, needed: tuple[str, ...]) -> tuple[IO[str], dict[str, int]]:
-        fh = path.open(encoding="utf-8", newline="")
-        header = fh.readline().rstrip("\r\n").split("\t")
+    def _open_tsv(
+        self, path: Path, needed: tuple[str, ...]
+    ) -> tuple[Iterator[tuple[int, list[str]]], dict[str, int]]:
+        """The rows (line number, tab-separated fields) after the header, and the header's
+        column positions. Fields are split on tabs only (the files have no quoting)."""
+        lines = iter_lines(path, GraphError)
+        first = next(lines, None)
+        header = first[1].split("\t") if first is not None else []
         missing = [c for c in needed if c not in header]
         if missing:
-            fh.close()
             raise GraphError(
-                f"MeSH TSV lacks the columns {', '.join(missing)} (it has {', '.join(header)})",
+                f"MeSH TSV lacks the columns {', '.join(missing)} (it has "
+                f"{', '.join(header) if first is not None else 'nothing: the file is empty'})",
                 path=str(path),
                 line=1,
                 fix="use the MeSH TSV files unchanged (see the data folder's README.txt)",
             )
-        return fh, {c: header.index(c) for c in header}
+        rows = ((lineno, line.split("\t")) for lineno, line in lines if line)
+        return rows, {c: header.index(c) for c in header}
 
     def _bad_row(self, path: Path, lineno: int, raw: str, reason: str) -> None:
         if not self.skip_bad_rows:
@@ -284,7 +291,7 @@ class MeshSource:
 
     def _read_trees(self) -> tuple[dict[str, list[str]], dict[str, str]]:
         """Descriptor -> tree numbers, and top-level name -> top-level tree number."""
-        fh, col = self._open_tsv(self.trees_path, _TREES_COLUMNS)
+        rows, col = self._open_tsv(self.trees_path, _TREES_COLUMNS)
         n = len(col)
         i_ui, i_tn, i_m1, i_t1 = (
             col["DescriptorUI"],
@@ -294,23 +301,23 @@ class MeshSource:
         )
         trees: dict[str, list[str]] = {}
         top_level: dict[str, str] = {}
-        with fh:
-            for lineno, raw in enumerate(csv.reader(fh, delimiter="\t"), start=2):
-                if len(raw) != n:
-                    self._bad_row(
-                        self.trees_path,
-                        lineno,
-                        "\t".join(raw),
-                        f"expected {n} tab-separated fields, found {len(raw)}",
-                    )
-                    continue
-                trees.setdefault(raw[i_ui], []).append(raw[i_tn])
-                if raw[i_t1] and raw[i_m1]:
-                    top_level.setdefault(raw[i_m1], raw[i_t1])
+        for lineno, raw in rows:
+            if len(raw) != n or not raw[i_ui] or not raw[i_tn]:
+                self._bad_row(
+                    self.trees_path,
+                    lineno,
+                    "\t".join(raw),
+                    f"expected {n} tab-separated fields with a DescriptorUI and a tree number, "
+                    f"found {len(raw)} fields",
+                )
+                continue
+            trees.setdefault(raw[i_ui], []).append(raw[i_tn])
+            if raw[i_t1] and raw[i_m1]:
+                top_level.setdefault(raw[i_m1], raw[i_t1])
         return trees, top_level
 
     def _read_terms(self) -> Iterator[MeshDescriptor]:
-        fh, col = self._open_tsv(self.terms_path, _TERMS_COLUMNS)
+        rows, col = self._open_tsv(self.terms_path, _TERMS_COLUMNS)
         n = len(col)
         i_ui, i_name, i_text = col["DescriptorUI"], col["DescriptorName"], col["TermName"]
         i_perm, i_rec, i_cpt = (
@@ -319,27 +326,25 @@ class MeshSource:
             col["ConceptPreferredTermYN"],
         )
         current: MeshDescriptor | None = None
-        with fh:
-            for lineno, raw in enumerate(csv.reader(fh, delimiter="\t"), start=2):
-                if len(raw) != n:
-                    self._bad_row(
-                        self.terms_path,
-                        lineno,
-                        "\t".join(raw),
-                        f"expected {n} tab-separated fields, found {len(raw)}",
-                    )
-                    continue
-                ui = raw[i_ui]
-                if current is None or ui != current.ui:
-                    if current is not None:
-                        yield current
-                    current = MeshDescriptor(ui, raw[i_name])
-                rec = raw[i_rec] == "Y"
-                current.terms.append(
-                    MeshTerm(
-                        raw[i_text], term_type(rec, raw[i_cpt] == "Y", raw[i_perm] == "Y"), rec
-                    )
+        for lineno, raw in rows:
+            if len(raw) != n or not raw[i_ui] or not raw[i_name] or not raw[i_text]:
+                self._bad_row(
+                    self.terms_path,
+                    lineno,
+                    "\t".join(raw),
+                    f"expected {n} tab-separated fields with a DescriptorUI, DescriptorName and "
+                    f"TermName, found {len(raw)} fields",
                 )
+                continue
+            ui = raw[i_ui]
+            if current is None or ui != current.ui:
+                if current is not None:
+                    yield current
+                current = MeshDescriptor(ui, raw[i_name], line=lineno)
+            rec = raw[i_rec] == "Y"
+            current.terms.append(
+                MeshTerm(raw[i_text], term_type(rec, raw[i_cpt] == "Y", raw[i_perm] == "Y"), rec)
+            )
         if current is not None:
             yield current
 

@@ -24,6 +24,7 @@ from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept, GraphRecord, Isa, SourceInfo, Term, Xref
 from hilgen_graph.graph_loader.report import SkippedRow, SourceReport
 from hilgen_graph.settings import data_dir
+from hilgen_graph.textio import iter_lines
 
 DOID_SOURCE = "DOID"
 HPO_SOURCE = "HPO"
@@ -80,13 +81,12 @@ def _strip_comment(value: str) -> str:
 def read_obo_header(path: Path) -> dict[str, str]:
     """The header tags (before the first stanza), last value per tag."""
     header: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("["):
-                break
-            if ":" in line:
-                tag, value = line.split(":", 1)
-                header.setdefault(tag.strip(), value.strip())
+    for _, line in iter_lines(path, GraphError):
+        if line.startswith("["):
+            break
+        if ":" in line:
+            tag, value = line.split(":", 1)
+            header.setdefault(tag.strip(), value.strip())
     return header
 
 
@@ -100,58 +100,62 @@ def iter_obo_terms(path: Path, skipped: list[SkippedRow] | None = None) -> Itera
     def bad(lineno: int, raw: str, reason: str, fix: str) -> None:
         if skipped is None:
             raise GraphError(reason, path=str(path), line=lineno, fix=fix)
-        skipped.append(SkippedRow(str(path), lineno, reason, raw.rstrip("\r\n")[:200]))
+        skipped.append(SkippedRow(str(path), lineno, reason, raw[:200]))
 
     current: OboTerm | None = None
     in_term = False
-    with path.open(encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line or line.startswith("!"):
-                continue
-            if line.startswith("["):
-                if current is not None:
-                    yield current
+    for lineno, line in iter_lines(path, GraphError):
+        if not line or line.startswith("!"):
+            continue
+        if line.startswith("["):
+            if current is not None:
+                yield current
+            current = None
+            in_term = line.strip() == "[Term]"
+            continue
+        if not in_term:
+            continue
+        tag, sep, value = line.partition(":")
+        if not sep:
+            bad(lineno, line, "an OBO tag line needs 'tag: value'", "repair the line (OBO 1.4)")
+            continue
+        value = value.strip()
+        if tag == "id":
+            ident = _strip_comment(value)
+            if not ident or any(c.isspace() for c in ident):
+                bad(lineno, line, f"malformed term id {ident!r}", "write ids as 'id: DOID:0001'")
                 current = None
-                in_term = line.strip() == "[Term]"
+                in_term = False  # the rest of this stanza is skipped with it
                 continue
-            if not in_term:
-                continue
-            tag, sep, value = line.partition(":")
-            if not sep:
-                bad(lineno, raw, "an OBO tag line needs 'tag: value'", "repair the line (OBO 1.4)")
-                continue
-            value = value.strip()
-            if tag == "id":
-                current = OboTerm(_strip_comment(value), line=lineno)
-            elif current is None:
+            current = OboTerm(ident, line=lineno)
+        elif current is None:
+            bad(
+                lineno,
+                line,
+                f"tag {tag!r} before the stanza's id",
+                "each [Term] stanza must start with an 'id:' line",
+            )
+        elif tag == "name":
+            current.name = _unescape(value)
+        elif tag == "synonym":
+            match = _SYNONYM.match(value)
+            if match is None:
                 bad(
                     lineno,
-                    raw,
-                    f"tag {tag!r} before the stanza's id",
-                    "each [Term] stanza must start with an 'id:' line",
+                    line,
+                    f"malformed synonym {value[:80]!r}",
+                    'write synonyms as: synonym: "text" EXACT []',
                 )
-            elif tag == "name":
-                current.name = _unescape(value)
-            elif tag == "synonym":
-                match = _SYNONYM.match(value)
-                if match is None:
-                    bad(
-                        lineno,
-                        raw,
-                        f"malformed synonym {value[:80]!r}",
-                        'write synonyms as: synonym: "text" EXACT []',
-                    )
-                    continue
-                current.synonyms.append((_unescape(match.group(1)), match.group(2) or "RELATED"))
-            elif tag == "is_a":
-                current.is_a.append(_strip_comment(value))
-            elif tag == "xref":
-                ref = _strip_comment(value).split(" ", 1)[0]
-                if ref:
-                    current.xrefs.append(ref)
-            elif tag == "is_obsolete":
-                current.obsolete = value.lower() == "true"
+                continue
+            current.synonyms.append((_unescape(match.group(1)), match.group(2) or "RELATED"))
+        elif tag == "is_a":
+            current.is_a.append(_strip_comment(value))
+        elif tag == "xref":
+            ref = _strip_comment(value).split(" ", 1)[0]
+            if ref:
+                current.xrefs.append(ref)
+        elif tag == "is_obsolete":
+            current.obsolete = value.lower() == "true"
     if current is not None:
         yield current
 
@@ -236,6 +240,12 @@ class OboSource:
             loaded.add(term.id)
             yield from self.term_records(term)
             edges.extend((term.id, parent) for parent in term.is_a)
+        if not loaded and not self.report.skipped and not self.report.dropped.get("obsolete_term"):
+            raise GraphError(
+                "the OBO file has no [Term] stanzas",
+                path=str(self.path),
+                fix="check the path: an ontology file holds [Term] stanzas with id and name",
+            )
         for child, parent in edges:
             if parent not in loaded:
                 self.report.drop("isa_dangling")

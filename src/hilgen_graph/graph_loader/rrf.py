@@ -8,16 +8,15 @@ with the wrong number of fields raises a :class:`GraphError` naming file and lin
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from hilgen_graph import textio
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph_loader.report import SkippedRow
 
@@ -51,7 +50,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 _TEXT_CUT = 200
-_ROW_END = frozenset({"", "\n", "\r\n", "\r"})  # what follows a row's closing '|'
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +94,15 @@ class RrfLayout:
         return cols
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a UTF-8 text file, transparently decompressing ``.gz``."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open("r", encoding="utf-8")
+def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line_number, text)`` of a UTF-8 RRF file, plain or gzip (see :mod:`hilgen_graph.textio`:
+    BOM and line endings removed; bad bytes raise :class:`GraphError` at their line)."""
+    return textio.iter_lines(path, GraphError)
+
+
+def has_rows(path: Path) -> bool:
+    """Whether the file holds at least one non-blank line."""
+    return any(line.strip() for _, line in iter_lines(path))
 
 
 def resolve_meta_dir(umls_dir: Path | str) -> Path:
@@ -128,21 +130,26 @@ def read_layout(umls_dir: Path | str) -> RrfLayout:
     if mrfiles is None:
         return RrfLayout(meta, dict(DEFAULT_COLUMNS), False)
     columns: dict[str, tuple[str, ...]] = {}
-    with open_text(mrfiles) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            fields = line.split("|")
-            if len(fields) < 3 or not fields[0] or not fields[2]:
-                raise GraphError(
-                    "MRFILES.RRF row needs FIL|DES|FMT|... with a file name and its columns",
-                    path=str(mrfiles),
-                    line=lineno,
-                    fix="use the MRFILES.RRF of the release unchanged, or delete it to use the "
-                    "default column layouts",
-                )
-            columns[fields[0]] = tuple(fields[2].split(","))
+    for lineno, line in iter_lines(mrfiles):
+        if not line:
+            continue
+        fields = line.split("|")
+        if len(fields) < 3 or not fields[0] or not fields[2]:
+            raise GraphError(
+                "MRFILES.RRF row needs FIL|DES|FMT|... with a file name and its columns",
+                path=str(mrfiles),
+                line=lineno,
+                fix="use the MRFILES.RRF of the release unchanged, or delete it to use the "
+                "default column layouts",
+            )
+        columns[fields[0]] = tuple(fields[2].split(","))
+    if not columns:
+        raise GraphError(
+            "MRFILES.RRF is empty",
+            path=str(mrfiles),
+            fix="use the MRFILES.RRF of the release unchanged, or delete it to use the default "
+            "column layouts",
+        )
     return RrfLayout(meta, columns, True)
 
 
@@ -166,39 +173,22 @@ class RrfReader:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         n = len(self.columns)
-        lineno = 0
-        try:
-            with open_text(self.path) as fh:
-                for lineno, raw in enumerate(fh, start=1):  # noqa: B007 (read in the except)
-                    fields = raw.split("|")
-                    size = len(fields)
-                    if size == n + 1 and fields[n] in _ROW_END:  # RRF rows end with '|'
-                        yield lineno, fields
-                    elif size == 1 and not raw.strip():
-                        continue  # blank line (e.g. a trailing newline)
-                    else:
-                        closed = fields[-1] in _ROW_END
-                        self.bad_row(
-                            lineno,
-                            raw,
-                            f"expected {n} '|'-separated fields ({','.join(self.columns)}), "
-                            f"found {size - 1 if closed else size}"
-                            + ("" if closed else " and no closing '|'"),
-                        )
-        except UnicodeDecodeError as err:
-            raise GraphError(
-                f"the file is not valid UTF-8 ({err.reason}) after line {lineno}",
-                path=str(self.path),
-                line=lineno + 1,
-                fix="RRF files are UTF-8: re-extract the release with MetamorphoSys in UTF-8",
-            ) from err
-        except (OSError, EOFError) as err:  # truncated gzip, unreadable file
-            raise GraphError(
-                f"cannot read the file after line {lineno}: {err}",
-                path=str(self.path),
-                line=lineno + 1,
-                fix="check that the file is complete (re-copy or re-extract it)",
-            ) from err
+        for lineno, line in iter_lines(self.path):
+            fields = line.split("|")
+            size = len(fields)
+            if size == n + 1 and not fields[n]:  # RRF rows end with '|'
+                yield lineno, fields
+            elif size == 1 and not line.strip():
+                continue  # blank line (e.g. a trailing newline)
+            else:
+                closed = not fields[-1]
+                self.bad_row(
+                    lineno,
+                    line,
+                    f"expected {n} '|'-separated fields ({','.join(self.columns)}), "
+                    f"found {size - 1 if closed else size}"
+                    + ("" if closed else " and no closing '|'"),
+                )
 
     def bad_row(self, lineno: int, raw: str, reason: str) -> None:
         """Raise for a bad row, or record it when skipping bad rows."""
@@ -210,9 +200,7 @@ class RrfReader:
                 fix="repair or remove that line, or load with skip_bad_rows=True "
                 "(--skip-bad-rows) to load the rest and report the skipped lines",
             )
-        self.skipped.append(
-            SkippedRow(str(self.path), lineno, reason, raw.rstrip("\r\n")[:_TEXT_CUT])
-        )
+        self.skipped.append(SkippedRow(str(self.path), lineno, reason, raw[:_TEXT_CUT]))
 
 
 class NotColumnar(Exception):
@@ -235,7 +223,8 @@ def read_blocks(
     names = [*columns, "_end"]  # RRF rows end with '|': one more, empty, field
     done = 0
     try:
-        stream = pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None)
+        gz = textio.is_gzip(path)
+        stream = pa.input_stream(str(path), compression="gzip" if gz else None)
         reader = pa_csv.open_csv(
             stream,
             read_options=pa_csv.ReadOptions(

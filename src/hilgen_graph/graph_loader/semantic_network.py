@@ -7,7 +7,6 @@ the group names from the ``[Term]`` stanzas of the ``.obo`` file beside it.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from hilgen_graph.errors import DataMissingError, GraphError
 from hilgen_graph.graph.records import GraphRecord, SemanticType, SourceInfo
 from hilgen_graph.graph_loader.report import SourceReport
 from hilgen_graph.settings import data_dir
+from hilgen_graph.textio import control_characters, iter_lines
 
 SOURCE_NAME = "UMLS_SEMANTIC_NETWORK"
 SEMANTIC_NETWORK_SUBDIR = Path("kb") / "umls_semantic_network"
@@ -63,37 +63,55 @@ def load_semantic_network(path: Path | None = None) -> SemanticNetwork:
     version = tsv.stem.removeprefix("sty_")
     groups = _read_group_names(tsv.with_suffix(".obo"))
     types: list[SemanticType] = []
-    with tsv.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t")
-        header = next(reader, None)
-        if header is None or "identifier" not in header or "parents" not in header:
+    lines = iter_lines(tsv, GraphError)
+    header = next((line.split("\t") for _, line in lines), None)
+    if header is None or "identifier" not in header or "parents" not in header:
+        raise GraphError(
+            "semantic network TSV lacks the header 'identifier name ... parents'"
+            + (" (the file is empty)" if header is None else ""),
+            path=str(tsv),
+            line=1,
+            fix="use the sty.tsv export unchanged",
+        )
+    i_id, i_name, i_par = (
+        header.index("identifier"),
+        header.index("name"),
+        header.index("parents"),
+    )
+    seen: set[str] = set()
+    for lineno, line in lines:
+        if not line:
+            continue
+        row = line.split("\t")
+        if len(row) != len(header):
             raise GraphError(
-                "semantic network TSV lacks the header 'identifier name ... parents'",
+                f"expected {len(header)} tab-separated fields, found {len(row)}",
                 path=str(tsv),
-                line=1,
+                line=lineno,
                 fix="use the sty.tsv export unchanged",
             )
-        i_id, i_name, i_par = (
-            header.index("identifier"),
-            header.index("name"),
-            header.index("parents"),
+        tui = row[i_id]
+        if not _TUI.match(tui):
+            continue  # group rows, if an export lists them
+        if tui in seen or not row[i_name].strip() or control_characters(row[i_name]):
+            raise GraphError(
+                f"semantic type {tui} is listed twice or has an empty or garbled name",
+                path=str(tsv),
+                line=lineno,
+                fix="use the sty.tsv export unchanged",
+            )
+        seen.add(tui)
+        group = ""
+        for parent in row[i_par].split("|"):
+            if parent.startswith(_GROUP_PREFIX):
+                group = parent.removeprefix(_GROUP_PREFIX)
+        types.append(SemanticType(tui, row[i_name], group))
+    if not types:
+        raise GraphError(
+            "the semantic network TSV lists no semantic types (T001 ...)",
+            path=str(tsv),
+            fix="use the sty.tsv export unchanged",
         )
-        for lineno, row in enumerate(reader, start=2):
-            if len(row) != len(header):
-                raise GraphError(
-                    f"expected {len(header)} tab-separated fields, found {len(row)}",
-                    path=str(tsv),
-                    line=lineno,
-                    fix="use the sty.tsv export unchanged",
-                )
-            tui = row[i_id]
-            if not _TUI.match(tui):
-                continue  # group rows, if an export lists them
-            group = ""
-            for parent in row[i_par].split("|"):
-                if parent.startswith(_GROUP_PREFIX):
-                    group = parent.removeprefix(_GROUP_PREFIX)
-            types.append(SemanticType(tui, row[i_name], group))
     types.sort(key=lambda t: t.tui)
     for t in types:
         groups.setdefault(t.group, t.group)
@@ -107,15 +125,13 @@ def _read_group_names(obo: Path) -> dict[str, str]:
     if not obo.is_file():
         return names
     current: str | None = None
-    with obo.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.rstrip("\n")
-            if line.startswith("id: "):
-                ident = line[4:].strip()
-                current = ident if re.fullmatch(r"[A-Z]{4}", ident) else None
-            elif line.startswith("name: ") and current is not None:
-                names[current] = line[6:].strip()
-                current = None
+    for _, line in iter_lines(obo, GraphError):
+        if line.startswith("id: "):
+            ident = line[4:].strip()
+            current = ident if re.fullmatch(r"[A-Z]{4}", ident) else None
+        elif line.startswith("name: ") and current is not None:
+            names[current] = line[6:].strip()
+            current = None
     return names
 
 

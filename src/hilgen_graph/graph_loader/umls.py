@@ -55,7 +55,8 @@ from hilgen_graph.graph_loader.rrf import (
     NotColumnar,
     RrfLayout,
     RrfReader,
-    open_text,
+    has_rows,
+    iter_lines,
     read_blocks,
     read_layout,
 )
@@ -197,12 +198,22 @@ class UmlsSource:
         self.semantic_network = semantic_network
         self.report = SourceReport(self.name)
         self._counts = [0, 0, 0]
-        self.layout.require("MRCONSO.RRF", "for concept names")
-        self.layout.require("MRSTY.RRF", "for semantic types")
+        for name, why in (
+            ("MRCONSO.RRF", "for concept names"),
+            ("MRSTY.RRF", "for semantic types"),
+        ):
+            self._require_rows(self.layout.require(name, why))
         if hierarchy in ("mrrel", "both"):
-            self.layout.require("MRREL.RRF", "for the is-a hierarchy (or use hierarchy='none')")
+            self.layout.require(
+                "MRREL.RRF",
+                "for the is-a hierarchy (from Python, UmlsSource(hierarchy='mrhier') reads "
+                "MRHIER.RRF instead and hierarchy='none' loads no hierarchy)",
+            )
         if hierarchy in ("mrhier", "both"):
             self.layout.require("MRHIER.RRF", "for hierarchy='mrhier'")
+        mrsab = self.layout.find("MRSAB.RRF")
+        if mrsab is not None:
+            self._require_rows(mrsab)
         self.source_versions = self._read_mrsab()
         self._metadata_skipped = list(self.report.skipped)  # bad MRSAB rows, kept per run
         self.release = self._read_release()
@@ -211,6 +222,17 @@ class UmlsSource:
     @property
     def skipped(self) -> list[SkippedRow]:
         return self.report.skipped
+
+    @staticmethod
+    def _require_rows(path: Path) -> None:
+        """An empty MRCONSO, MRSTY or MRSAB is a broken release, not an empty graph."""
+        if not has_rows(path):
+            raise GraphError(
+                f"{path.name} is empty",
+                path=str(path),
+                fix="copy or extract the release again (the file may have been truncated); "
+                "nothing was loaded and no existing store was replaced",
+            )
 
     # --- metadata ----------------------------------------------------------------------------
     def _read_mrsab(self) -> dict[str, str] | None:
@@ -230,10 +252,9 @@ class UmlsSource:
         meta = self.layout.meta_dir
         for candidate in (meta / "release.dat", meta.parent / "release.dat"):
             if candidate.is_file():
-                with open_text(candidate) as fh:
-                    for line in fh:
-                        if line.startswith("umls.release.name="):
-                            return line.split("=", 1)[1].strip()
+                for _, line in iter_lines(candidate):
+                    if line.startswith("umls.release.name="):
+                        return line.split("=", 1)[1].strip()
         match = re.search(r"\d{4}A[A-Z]", str(meta))
         return match.group(0) if match else "unknown"
 
@@ -437,7 +458,7 @@ class UmlsSource:
         langs = frozenset(self.languages) if self.languages is not None else None
         sabs = frozenset(self.sabs) if self.sabs is not None else None
         suppress = self.suppress
-        current = ""
+        current: str | None = None  # no CUI yet: an empty first CUI is reported too
         current_line = 0
         group: list[list[str]] = []
         rows = reader.rows()
@@ -447,15 +468,15 @@ class UmlsSource:
         for lineno, f in rows:
             cui = f[i_cui]
             if cui != current:
-                if group:
+                if group and current:
                     yield from self._emit_concept(
                         current, group, i_ts, i_stt, i_ispref, i_sab, i_tty, i_code, i_str
                     )
                     concept_ids.add(current)
-                    group = []
+                group = []
                 if not cui:
                     reader.bad_row(lineno, "|".join(f), "empty CUI field")
-                    current = ""
+                    current = None
                     continue
                 if cui in concept_ids:
                     raise GraphError(
@@ -477,7 +498,7 @@ class UmlsSource:
                 group.append(f)
                 if atoms is not None and i_aui is not None:
                     atoms.add(f[i_aui], cui)
-        if group:
+        if group and current:
             yield from self._emit_concept(
                 current, group, i_ts, i_stt, i_ispref, i_sab, i_tty, i_code, i_str
             )
