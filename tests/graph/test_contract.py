@@ -177,4 +177,17 @@ def test_xrefs_when_the_backend_has_them(graph_store: GraphStore) -> None:
     assert [(x.db, x.code) for x in xrefs("C003")] == sorted(
         (db, code) for c, db, code in XREFS if c == "C003"
     )
-    assert ids(graph_store.by_xref("UMLS", "C0020540")) == ["C004"]  # type: ignore[attr-defined]
+    assert ids(graph_store.by_xref("UMLS", "C0020540")) == ["C004"]
+
+
+def test_term_columns_hold_every_normalised_term_once(graph_store: GraphStore) -> None:
+    cids, norms = graph_store.term_columns()
+    pairs = sorted(zip(cids.to_pylist(), norms.to_pylist(), strict=True))
+    assert len(pairs) == len(set(pairs)) > 0
+    expected = {
+        (c, t.normalized)
+        for c in {p[0] for p in pairs}
+        for t in graph_store.synonyms(c)
+        if t.normalized
+    }
+    assert set(pairs) == expected

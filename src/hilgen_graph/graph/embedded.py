@@ -7,13 +7,16 @@ into place; opening checks the schema marker and refuses a store of another vers
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import ladybug
 import networkx as nx
+import pyarrow as pa
 
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph import embedded_queries as Q
@@ -346,3 +349,18 @@ class EmbeddedStore:
     def by_xref(self, db: str, code: str) -> list[Concept]:
         """Concepts carrying the cross-reference ``db:code`` (e.g. ``UMLS:C0020538``), by id."""
         return self._distinct_concepts(Q.BY_XREF, {"key": f"{db}:{code}"})
+
+    def term_columns(self) -> tuple[pa.Array, pa.Array]:
+        try:
+            table: pa.Table = self.conn.execute(Q.TERM_COLUMNS).get_as_arrow()
+        except RuntimeError as err:
+            raise GraphError(f"cannot read the store's terms: {err}", path=str(self.path)) from err
+        return table.column(0).combine_chunks(), table.column(1).combine_chunks()
+
+    def fingerprint(self) -> str | None:
+        """The folder, its files' newest change and the store's statistics."""
+        stamp = max((f.stat().st_mtime_ns for f in self.path.glob("*") if f.is_file()), default=0)
+        blob = json.dumps(
+            [str(self.path.resolve()), stamp, self.stats().as_dict()], sort_keys=True, default=str
+        )
+        return hashlib.sha1(blob.encode()).hexdigest()[:20]

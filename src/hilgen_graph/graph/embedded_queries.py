@@ -148,3 +148,8 @@ LOOKUP: Final = (
 # --- cross-references ---------------------------------------------------------------------------
 XREFS: Final = "MATCH (:Concept {id: $id})-[:XREF]->(k:Code) RETURN k.db, k.code"
 BY_XREF: Final = "MATCH (:Code {key: $key})<-[:XREF]-(x:Concept) RETURN x.id, x.name, x.tuis"
+
+# Every (concept id, normalised term) pair, for the approximate-match index.
+TERM_COLUMNS: Final = (
+    "MATCH (c:Concept)-[:HAS_TERM]->(n:Name) RETURN DISTINCT c.id AS cid, n.norm AS norm"
+)

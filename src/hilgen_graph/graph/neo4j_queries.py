@@ -266,3 +266,9 @@ XREFS: Final = (
 BY_XREF: Final = (
     "MATCH (:Code {key: $key})<-[:XREF]-(c:Concept) WITH DISTINCT c AS x " + _CONCEPT_TAIL
 )
+
+# Every (concept id, normalised term) pair, for the approximate-match index.
+TERM_COLUMNS: Final = (
+    "MATCH (c:Concept)-[:HAS_TERM]->(t:Text) WHERE t.norm <> '' "
+    "RETURN DISTINCT c.id AS cid, t.norm AS norm"
+)

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import networkx as nx
+import pyarrow as pa
 
 from hilgen_graph.graph.records import Concept, GraphRecord, GraphStats, SemanticType, Term
 
@@ -85,6 +86,20 @@ class GraphStore(Protocol):
 
     def lookup(self, text: str) -> list[Concept]:
         """Concepts with a term equal to ``text``; if none, with the same normalised form."""
+        ...
+
+    def by_xref(self, db: str, code: str) -> list[Concept]:
+        """Concepts carrying the cross-reference ``db:code`` (e.g. ``OMIM:601665``), by id."""
+        ...
+
+    def term_columns(self) -> tuple[pa.Array, pa.Array]:
+        """(concept ids, normalised term texts) of every distinct (concept, normalised term)
+        pair, in one pass; the approximate-match index is built from it."""
+        ...
+
+    def fingerprint(self) -> str | None:
+        """A key that changes whenever the store's content may have changed (for caches of
+        derived data such as the term index); ``None`` when the backend cannot tell."""
         ...
 
     def neighbourhood(self, concept_id: str, depth: int = 1, limit: int = 200) -> nx.DiGraph:
