@@ -3,7 +3,6 @@ registry), k-shot samples (corpus sampler) and KG-arm synthetic data (expansion)
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError, EvaluationError
-from hilgen_graph.evaluation.config import DEFAULT_KG_LAYERS, DatasetSpec, KGConfig
+from hilgen_graph.evaluation.config import DatasetSpec, KGConfig
 from hilgen_graph.settings import cache_dir
 from hilgen_graph.synthetic import SyntheticRecord
 
@@ -123,15 +122,10 @@ def check_seed_sentences(
 
 
 def kg_layers(configured: Sequence[str] | None = None) -> list[str]:
-    """The KG arm's layer names (its own list when it exports one)."""
-    try:
-        arm = importlib.import_module("hilgen_graph.kg_arm.augment")
-        layers = getattr(arm, "LAYERS", None)
-        if layers:
-            return [str(x) for x in layers]
-    except ModuleNotFoundError:
-        pass
-    return list(configured or DEFAULT_KG_LAYERS)
+    """The layer names a ``kg:<layer>`` variant may name (the grounding layer's walk)."""
+    from hilgen_graph.grounding.layers import LAYERS
+
+    return list(LAYERS)
 
 
 def store_dir(graph: str) -> Path:
@@ -156,13 +150,11 @@ def kg_synthetic(
 ) -> list[SyntheticRecord]:
     """KG-arm records for the sampled sentences, every configured layer, using the same seed;
     dev/test sentences feed the arm's leakage guard."""
-    from hilgen_graph.graph.backends import open_store
+    from hilgen_graph.graph.backends import ensure_free_store, open_store
     from hilgen_graph.grounding.layers import LayerConfig, parse_layers
     from hilgen_graph.grounding.store_index import index_for_store
     from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
     from hilgen_graph.validation.guard import EvalSets
-
-    from hilgen_graph.graph.backends import ensure_free_store
 
     path = store_dir(kg.graph)
     if kg.graph == "free":
