@@ -14,7 +14,7 @@ from hilgen_graph.graph import bulk
 from hilgen_graph.graph import embedded_queries as Q
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.normalize import normalize
-from hilgen_graph.graph.records import Concept, GraphRecord, Isa, Term
+from hilgen_graph.graph.records import Concept, GraphRecord, Isa, SourceInfo, Term
 
 
 def build(path: Path, records: list[GraphRecord]) -> bulk.LoadReport:
@@ -180,15 +180,17 @@ def test_terms_without_a_normal_form_and_self_loops(tmp_path: Path) -> None:
         assert store.parents("X1") == []
 
 
-def test_an_empty_stream_gives_an_empty_store(tmp_path: Path) -> None:
-    report = build(tmp_path / "kg", [])
-    assert report.stats.as_dict() == {
-        "concepts": 0,
-        "terms": 0,
-        "isa": 0,
-        "semantic_types": 0,
-        "sources": {},
-    }
+def test_a_stream_without_concepts_never_replaces_a_store(tmp_path: Path) -> None:
+    """An empty or truncated source (a zero-byte MRCONSO) must not wipe the store it replaces."""
+    with pytest.raises(GraphError, match="no concepts"):
+        build(tmp_path / "new", [])
+    assert list(tmp_path.iterdir()) == []
+    build(tmp_path / "kg", fixture_records())
+    with pytest.raises(GraphError, match="no concepts.*nothing was loaded"):
+        build(tmp_path / "kg", [SourceInfo("X", "1")])
+    with EmbeddedStore(tmp_path / "kg") as store:
+        assert store.stats().concepts == len(CONCEPTS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg"]
 
 
 def test_same_type_sampling_through_slots_matches_the_rule(tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ time, not by the size of the input.
 
 Atomicity: the store is built in a hidden sibling directory ``.NAME.loading-PID``; the schema
 marker (``Meta {key: "schema"}``) is written last, the database is closed, and only then is the
-directory renamed into place. A failed or interrupted load leaves the previous store (or nothing)
-at the target path, never a half-written store that reads as complete.
+directory swapped into place by :mod:`hilgen_graph.graph.swap`, whose renames a kill at any point
+leaves recoverable (the next load or open finishes them). A failed or interrupted load leaves the
+previous store (or nothing) at the target path, never a half-written store that reads as
+complete; a stream without concepts is refused rather than replacing a store with an empty one.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ import pyarrow.parquet as pq
 
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph import embedded_queries as Q
+from hilgen_graph.graph import swap
 from hilgen_graph.graph.records import (
     Concept,
     GraphRecord,
@@ -434,24 +436,6 @@ def read_stats(conn: ladybug.Connection) -> GraphStats:
 
 
 # --- the target directory -----------------------------------------------------------------------
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _clean_stale_builds(target: Path) -> None:
-    """Remove ``.NAME.loading-PID`` folders left by loads whose process is gone."""
-    for leftover in target.parent.glob(f".{target.name}.loading-*"):
-        suffix = leftover.name.rsplit("-", 1)[-1]
-        if suffix.isdigit() and not _pid_alive(int(suffix)):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def _check_target(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise GraphError(
@@ -468,18 +452,6 @@ def _check_target(target: Path) -> None:
         )
 
 
-def _swap_into_place(build: Path, target: Path) -> None:
-    old: Path | None = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        if old.exists():
-            shutil.rmtree(old)
-        target.rename(old)
-    build.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_store(
     records: Iterable[GraphRecord],
     target: str | Path,
@@ -493,9 +465,9 @@ def build_store(
     started = time.perf_counter()
     target = Path(target).expanduser().absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
+    swap.recover(target)  # finish or undo what a killed earlier load left here
     _check_target(target)
-    _clean_stale_builds(target)
-    build = target.parent / f".{target.name}.loading-{os.getpid()}"
+    build = swap.sibling(target, swap.LOADING)
     if build.exists():
         shutil.rmtree(build)
     staging = build / "staging"
@@ -508,6 +480,14 @@ def build_store(
         columnar = getattr(records, "columnar_records", None)  # e.g. UmlsSource: faster
         stream = columnar() if callable(columnar) else records
         collected = _read_stream(stream, spools, progress)
+        if not (spools["concept"].rows or spools["concept"].spills):
+            raise GraphError(
+                f"the source gave no concepts ({collected.records} records read); an empty "
+                "store would replace the one here, so nothing was loaded",
+                path=str(target),
+                fix="check the source files (an empty or truncated MRCONSO.RRF, a filter such "
+                "as --sab that keeps nothing); the existing store, if any, is unchanged",
+            )
         if progress is not None:
             progress("dedup", collected.records)
         final = staging / "final"
@@ -524,7 +504,7 @@ def build_store(
                 fix="check free disk space and the records of the source; nothing was replaced",
             ) from err
         shutil.rmtree(staging)
-        _swap_into_place(build, target)
+        swap.swap_into_place(build, target)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise

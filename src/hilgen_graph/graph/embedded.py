@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph import embedded_queries as Q
+from hilgen_graph.graph import swap
 from hilgen_graph.graph.bulk import (
     DB_FILE,
     NO_NORM,
@@ -61,6 +62,7 @@ class EmbeddedStore:
     def __init__(self, path: str | Path, *, read_only: bool = True) -> None:
         self.path = Path(path).expanduser().absolute()
         self.read_only = read_only
+        swap.recover(self.path)  # finish a swap that a killed load left half done
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._type_sizes: dict[str, tuple[int, int]] = {}
