@@ -21,7 +21,7 @@ def _cfg(tmp_path: Path, body: str) -> EvalConfig:
 
 
 def test_shipped_configs_load() -> None:
-    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper"):
+    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper_5shot"):
         cfg = load_config(checkout_root() / "configs" / f"{name}.yaml")
         assert cfg.variants[0] == "baseline"
         for v in cfg.variants:
@@ -126,3 +126,19 @@ def test_variants_select_their_records(tmp_path: Path) -> None:
         "llm:all": ["4", "5"],
         "kg+llm": ["1", "2", "3", "4", "5"],
     }
+
+
+def test_gold_per_batch_needs_a_fixed_budget(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="gold_per_batch needs a fixed `steps`"):
+        _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {gold_per_batch: 4}\n")
+    with pytest.raises(ConfigError, match="exceeds batch_size"):
+        _cfg(
+            tmp_path,
+            "datasets: [ncbi_disease]\nseeds: [1]\n"
+            "training: {steps: 10, gold_per_batch: 40, batch_size: 16}\n",
+        )
+    cfg = _cfg(
+        tmp_path,
+        "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {steps: 10, gold_per_batch: 4}\n",
+    )
+    assert cfg.training.settings().steps_for(1000) == 10

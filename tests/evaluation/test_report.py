@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import statistics
 from pathlib import Path
 
 import pytest
 
 from hilgen_graph.errors import EvaluationError
-from hilgen_graph.evaluation.report import build_report, render_markdown, write_report
+from hilgen_graph.evaluation.report import (
+    build_report,
+    coverage,
+    merge_runs,
+    render_markdown,
+    write_report,
+)
 
 
 def test_report_means_gains_and_bootstrap(fake_run: Path) -> None:
@@ -36,3 +44,63 @@ def test_write_report_files(fake_run: Path) -> None:
 def test_not_a_run_folder(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="not an evaluation run folder"):
         build_report(tmp_path)
+
+
+def test_per_seed_gains_and_coverage(fake_run: Path) -> None:
+    rep = build_report(fake_run)
+    kg = rep["datasets"]["toy"]["families"]["linear"]["kg:all"]
+    assert kg["per_seed"]["wins"] == 2 and kg["per_seed"]["paired"] == 2
+    assert kg["per_seed"]["seeds"]["2"]["gain_points"] == pytest.approx(100 * 2 / 3)
+    assert kg["per_seed"]["min_gain_points"] == pytest.approx(100 / 3)
+    assert rep["coverage"]["finished"] == rep["coverage"]["expected"] == 4
+    assert "seeds gaining" in render_markdown(rep)
+
+
+def test_missing_cells_are_listed(fake_run: Path) -> None:
+    shutil.rmtree(fake_run / "runs" / "toy" / "seed-2" / "kg-all")
+    cov = coverage(fake_run)
+    assert cov.finished == 3 and not cov.complete
+    assert [(c.seed, c.variant) for c in cov.missing] == [(2, "kg:all")]
+    assert "missing: toy seed 2 kg:all" in render_markdown(build_report(fake_run))
+
+
+def test_merge_two_shards_gives_the_whole_grid(fake_run: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(fake_run, a)
+    shutil.copytree(fake_run, b)
+    shutil.rmtree(a / "runs" / "toy" / "seed-2" / "kg-all")
+    shutil.rmtree(b / "runs" / "toy" / "seed-1")
+    assert coverage(a).finished == 3 and coverage(b).finished == 2
+    cov = merge_runs([a, b], tmp_path / "merged")
+    assert cov.complete and cov.finished == 4
+    whole = build_report(fake_run)["datasets"]["toy"]["families"]
+    merged = build_report(tmp_path / "merged")["datasets"]["toy"]["families"]
+    assert merged == whole
+
+
+def test_merge_refuses_different_configs_and_samples(fake_run: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(fake_run, other)
+    cfg = (other / "config.yaml").read_text().replace("bootstrap_samples: 200", "k: 3")
+    (other / "config.yaml").write_text(cfg.replace("k: 1\n", ""))
+    with pytest.raises(EvaluationError, match="another config"):
+        merge_runs([fake_run, other], tmp_path / "m")
+    twin = tmp_path / "twin"
+    shutil.copytree(fake_run, twin)
+    for root, ids in ((fake_run, ["x"]), (twin, ["y"])):
+        (root / "runs" / "toy" / "seed-1" / "sample.json").write_text(json.dumps({"ids": ids}))
+    with pytest.raises(EvaluationError, match="different k-shot sets"):
+        merge_runs([fake_run, twin], tmp_path / "m2")
+
+
+def test_pairing_mismatch_is_reported(fake_run: Path) -> None:
+    for variant, head in (("baseline", "h1"), ("kg-all", "h2")):
+        f = fake_run / "runs" / "toy" / "seed-1" / variant / "result.json"
+        r = json.loads(f.read_text())
+        r["pairing"] = {"sample": "s", "dev": "d", "test": "t", "initial_head": head}
+        f.write_text(json.dumps(r))
+    pairing = build_report(fake_run)["datasets"]["toy"]["pairing"]
+    assert not pairing["ok"]
+    assert pairing["mismatched"] == [
+        {"seed": 1, "variant": "kg:all", "differs_in": ["initial_head"]}
+    ]

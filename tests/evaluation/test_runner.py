@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from hilgen_graph.corpus.kshot import draw_sample
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.evaluation.config import load_config
 from hilgen_graph.evaluation.runner import RunEvent, run_grid
@@ -17,9 +21,15 @@ class Interrupt(Exception):
     pass
 
 
-def _synthetic(train: Path, out: Path) -> Path:
+def _synthetic(train: Path, out: Path, seed: int = 1, k: int = 2) -> Path:
+    """KG-like records made from the sentences of the k-shot sample the runner draws for this
+    seed (the runner refuses records seeded from outside its sample): two per sentence on the
+    synonyms layer, and one with a label outside the corpus on the parents layer."""
+    pool = load_corpus(train).sentences
+    ids = set(draw_sample(pool, k, seed, "hilgen").sentence_ids)
+    sample = [s for s in pool if s.id in ids]
     records = []
-    for i, s in enumerate(load_corpus(train).sentences[:4]):
+    for i, s in enumerate(sample + sample):
         records.append(
             SyntheticRecord(
                 id=f"syn{i}",
@@ -29,7 +39,7 @@ def _synthetic(train: Path, out: Path) -> Path:
                 provenance=Provenance(arm="kg", seed_sentence_id=s.id, layer="synonyms"),
             )
         )
-    bad = load_corpus(train).sentences[5]
+    bad = sample[0]
     records.append(
         SyntheticRecord(
             id="bad",
@@ -87,7 +97,7 @@ synthetic: {{kg: {synth}}}
     failed = json.loads((seed_dir / "kg-parents" / "failed.json").read_text())
     assert "Chemical" in failed["error"]
     assert (seed_dir / "synthetic" / "kg.jsonl").is_file()
-    assert json.loads((seed_dir / "sample.json").read_text())["ids"]
+    assert json.loads((seed_dir / "sample.json").read_text())["sentence_ids"]
     report = json.loads((out / "report.json").read_text())
     rows = report["datasets"]["tiny_ncbi"]["families"]
     assert set(rows["linear"]) >= {"baseline", "kg:synonyms"}
@@ -96,3 +106,82 @@ synthetic: {{kg: {synth}}}
     assert "| baseline |" in (out / "report.md").read_text()
     assert (out / "plots" / "f1_per_variant.png").stat().st_size > 0
     assert (out / "plots" / "layer_gains.png").stat().st_size > 0
+
+
+def _hilgen(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "HILGEN_TORCH_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from hilgen_graph.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.slow
+def test_two_shard_processes_merge_into_the_whole_grid(
+    tmp_path: Path, tiny_ncbi: dict[str, Path]
+) -> None:
+    for seed in (1, 2):
+        _synthetic(tiny_ncbi["train"], tmp_path / f"kg-{seed}.jsonl", seed)
+    synth = tmp_path / "kg-{seed}.jsonl"
+    cfg_file = tmp_path / "grid.yaml"
+    cfg_file.write_text(
+        f"""
+name: tiny
+datasets:
+  - name: tiny_ncbi
+    train: {tiny_ncbi["train"]}
+    dev: {tiny_ncbi["dev"]}
+    test: {tiny_ncbi["test"]}
+k: 2
+seeds: [1, 2]
+variants: [baseline, "kg:synonyms"]
+model: [linear]
+training: {{lr: 1.0e-4, batch_size: 4, steps: 2, gold_per_batch: 2, eval_every: 1}}
+dev_subset: 4
+bootstrap_samples: 50
+synthetic: {{kg: {synth}}}
+""",
+        encoding="utf-8",
+    )
+    shards = [tmp_path / "shard-1", tmp_path / "shard-2"]
+    procs = [
+        _hilgen("evaluate", "--config", str(cfg_file), "--out", str(d), "--shard", f"{i}/2")
+        for i, d in enumerate(shards, 1)
+    ]
+    for p in procs:  # both run at once
+        out, _ = p.communicate(timeout=600)
+        assert p.returncode == 0, out
+    done = [
+        sorted(str(f.relative_to(d / "runs")) for f in (d / "runs").rglob("result.json"))
+        for d in shards
+    ]
+    assert len(done[0]) == len(done[1]) == 2 and not set(done[0]) & set(done[1])
+    # one shard alone: the report says which cells are missing
+    p = _hilgen("report", str(shards[0]))
+    out, _ = p.communicate(timeout=300)
+    assert p.returncode == 0, out
+    assert "cells: 2 of 4 finished" in out and out.count("missing") == 2
+    merged = tmp_path / "merged"
+    p = _hilgen("report", str(shards[0]), str(shards[1]), "--out", str(merged), "--json")
+    out, _ = p.communicate(timeout=300)
+    assert p.returncode == 0, out
+    rep = json.loads(out)
+    assert rep["coverage"]["finished"] == 4 and rep["coverage"]["missing"] == []
+    ds = rep["datasets"]["tiny_ncbi"]
+    assert ds["pairing"]["ok"] and ds["pairing"]["checked_runs"] == 4
+    assert ds["families"]["linear"]["kg:synonyms"]["per_seed"]["paired"] == 2
+    assert "best ensemble (dev)" in ds["families"]["linear"]
+    assert ds["dev_curves"]["linear"]["baseline"]["steps"] == [1, 2]
+    for name in ("report.md", "report.json", "plots/dev_curves_tiny_ncbi_linear.png"):
+        assert (merged / name).stat().st_size > 0
+    curve = json.loads(
+        (merged / "runs" / "tiny_ncbi" / "seed-1" / "kg-synonyms" / "dev_curve.json").read_text()
+    )
+    assert [pt["step"] for pt in curve["points"]] == [1, 2]
+    result = json.loads(
+        (merged / "runs" / "tiny_ncbi" / "seed-1" / "kg-synonyms" / "result.json").read_text()
+    )
+    assert result["budget"]["gold_passes"] == 4 and result["budget"]["steps"] == 2

@@ -50,3 +50,42 @@ def test_real_minilm_trains_and_predicts_both_families(tiny_ncbi: dict[str, Path
         train, dev, labels, resolve_encoder("minilm"), settings, seed=1, families=("linear",)
     )
     assert again.predict([s.words for s in test])[0]["linear"] == preds["linear"]
+    # every variant of a seed starts from the same head, whatever synthetic data it adds
+    fixed = TrainSettings(lr=1e-4, batch_size=4, steps=2, gold_per_batch=2, eval_every=1)
+    aug = train_tagger(
+        train, dev, labels, resolve_encoder("minilm"), fixed, seed=1, synthetic=load("train")[4:8]
+    )
+    assert aug.initial_head == tagger.initial_head
+    assert aug.gold_passes == 4 and aug.train_sentence_passes == 8
+    assert [h["step"] for h in aug.history] == [1, 2]
+    other = train_tagger(train, dev, labels, resolve_encoder("minilm"), fixed, seed=2)
+    assert other.initial_head != tagger.initial_head
+
+
+def test_fixed_budget_gives_every_variant_the_same_gold_passes() -> None:
+    s = TrainSettings(batch_size=16, steps=300, gold_per_batch=8, eval_every=25)
+    base = s.batch_plan(5, 0, 300, seed=1)
+    for n_syn in (11, 150, 811):
+        plan = s.batch_plan(5, n_syn, 300, seed=1)
+        assert len(plan) == 300
+        assert all(len(b) == 16 for b in plan)
+        # the same gold sentences in the same order as the baseline, in every batch
+        assert [[i for i in b if i < 5] for b in plan] == base
+        assert all(n_syn > 0 and 5 <= i < 5 + n_syn for b in plan for i in b[5:])
+    assert all(sorted(b) == [0, 1, 2, 3, 4] for b in base)  # 5 gold < 8: all of them each step
+    ten = s.batch_plan(10, 100, 300, seed=1)
+    assert all(sum(i < 10 for i in b) == 8 for b in ten)
+    counts = [sum(i == g for b in ten for i in b) for g in range(10)]
+    assert max(counts) - min(counts) <= 8  # epoch-wise draws: every gold sentence alike
+    assert s.steps_for(5) == s.steps_for(5000) == 300
+    assert s.eval_steps(300) == list(range(25, 301, 25))
+    assert TrainSettings(eval_every=40).eval_steps(100) == [40, 80, 100]
+
+
+def test_epoch_rule_mixes_gold_and_synthetic() -> None:
+    s = TrainSettings(batch_size=4, min_steps=3, max_steps=3)
+    plan = s.batch_plan(2, 6, 3, seed=1)
+    assert len(plan) == 3 and sorted(i for b in plan for i in b[:4]) == sorted(
+        i for b in plan for i in b
+    )
+    assert {i for b in plan for i in b} <= set(range(8))

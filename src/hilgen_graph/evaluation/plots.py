@@ -1,5 +1,6 @@
-"""PNG plots of a report: F1 per variant with error bars (one panel per dataset) and the
-per-layer gains over the baseline."""
+"""PNG plots of a report: F1 per variant with error bars (one panel per dataset), the
+per-layer gains over the baseline, and the dev curves (mean dev strict F1 over seeds at every
+checked step, one line per variant, one figure per dataset and model family)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from hilgen_graph.atomic import write_with  # noqa: E402
 
 ORACLE_PREFIX = "oracle"
 
@@ -48,7 +51,7 @@ def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.legend(fontsize=8)
     fig.tight_layout()
     p = out_dir / "f1_per_variant.png"
-    fig.savefig(p, dpi=110)
+    write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
     plt.close(fig)
     paths.append(p)
     # 2. per-layer gains (kg:<layer> and kg:all) over the baseline, absolute points
@@ -76,7 +79,54 @@ def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.legend(fontsize=8)
     fig.tight_layout()
     p = out_dir / "layer_gains.png"
-    fig.savefig(p, dpi=110)
+    write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
     plt.close(fig)
     paths.append(p)
+    paths += plot_dev_curves(report, out_dir)
+    return paths
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def plot_dev_curves(report: dict[str, Any], out_dir: Path) -> list[Path]:
+    """``dev_curves_<dataset>_<family>.png``: mean dev F1 per step for each variant, with
+    the seeds' own curves faint behind it and the selected steps marked."""
+    paths = []
+    for ds, d in report["datasets"].items():
+        for fam, variants in (d.get("dev_curves") or {}).items():
+            if not variants:
+                continue
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+            for i, (v, c) in enumerate(variants.items()):
+                colour = f"C{i % 10}"
+                for ys in c["per_seed"].values():
+                    pts = [(x, y) for x, y in zip(c["steps"], ys, strict=True) if y is not None]
+                    ax.plot(
+                        [x for x, _ in pts],
+                        [100 * y for _, y in pts],
+                        color=colour,
+                        alpha=0.2,
+                        linewidth=0.8,
+                    )
+                ax.plot(
+                    c["steps"],
+                    [100 * y for y in c["mean_dev_f1"]],
+                    color=colour,
+                    marker="o",
+                    markersize=3,
+                    label=f"{v} (n={len(c['per_seed'])})",
+                )
+                for st in c["best_step"].values():
+                    ax.axvline(st, color=colour, alpha=0.15, linewidth=0.6, linestyle=":")
+            ax.set_xlabel("optimisation step")
+            ax.set_ylabel("dev strict F1 (%)")
+            ax.set_title(f"{ds} — {fam}: dev curves (faint: seeds; dotted: chosen steps)")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            p = out_dir / f"dev_curves_{_slug(ds)}_{_slug(fam)}.png"
+            write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
+            plt.close(fig)
+            paths.append(p)
     return paths

@@ -52,7 +52,9 @@ class DevCurve(BaseModel):
             DevPoint(
                 step=int(h["step"]),
                 loss=float(h["loss"]),
-                dev_f1={k[len("dev_f1_") :]: float(v) for k, v in h.items() if k.startswith("dev_f1_")},
+                dev_f1={
+                    k[len("dev_f1_") :]: float(v) for k, v in h.items() if k.startswith("dev_f1_")
+                },
             )
             for h in history
         ]
@@ -121,9 +123,7 @@ class Shard:
         except ValueError:
             index = count = 0
         if not sep or count < 1 or not 1 <= index <= count:
-            raise ConfigError(
-                f"--shard {text!r}: expected I/N with 1 <= I <= N, e.g. --shard 1/4"
-            )
+            raise ConfigError(f"--shard {text!r}: expected I/N with 1 <= I <= N, e.g. --shard 1/4")
         return cls(index, count)
 
     def take(self, cells: list[Cell]) -> list[Cell]:

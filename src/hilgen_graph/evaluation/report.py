@@ -5,6 +5,10 @@ seqeval default and IO-collapsed F1, precision/recall, per-type F1, gain over ba
 absolute points and relative %, paired bootstrap against the baseline of the same seed, and F1
 on test mentions seen / unseen in the training + synthetic data. The ensemble chosen on dev is
 a row of its own; the oracle ensemble (best on test) is shown apart and labelled as such.
+Each row also carries its per-seed gains (paired with the same seed's baseline) and the report
+checks the pairing (same sample, dev subset, test split and initial head for every variant of a
+seed), gathers the dev curves, and lists the grid's cells that are missing or failed.
+``merge_runs`` gathers the folders of several shards (``hilgen evaluate --shard I/N``) into one.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any
 
 import yaml
 
-from hilgen_graph.atomic import write_json, write_text
+from hilgen_graph.atomic import write_bytes, write_json, write_text
 from hilgen_graph.errors import EvaluationError
 from hilgen_graph.evaluation.metrics import improvement, mean_sd, paired_bootstrap
+from hilgen_graph.evaluation.records import CellStatus, Coverage, DevCurve
 
 ENSEMBLE_ROW = "best ensemble (dev)"
 ORACLE_ROW = "oracle ensemble (best on TEST)"
@@ -33,8 +38,20 @@ def _ms(values: list[float]) -> dict[str, Any]:
     return {"mean": m.mean, "sd": m.sd, "n": m.n, "values": values}
 
 
+def finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as ``None`` (strict JSON has no NaN): an undefined
+    figure, such as a relative gain over a zero baseline, is written as ``null``."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    return obj
+
+
 def _fmt(d: dict[str, Any] | None) -> str:
-    if not d or d.get("n", 0) == 0 or math.isnan(d["mean"]):
+    if not d or d.get("n", 0) == 0 or d.get("mean") is None or math.isnan(d["mean"]):
         return "–"
     return f"{100 * d['mean']:.2f} ± {100 * d['sd']:.2f}"
 
@@ -55,6 +72,7 @@ def build_report(run_dir: Path) -> dict[str, Any]:
     grid = _read(run_dir / "grid.json") if (run_dir / "grid.json").is_file() else {}
     samples = int(cfg.get("bootstrap_samples", 1000))
     report: dict[str, Any] = {"name": cfg["name"], "config": cfg, "grid": grid, "datasets": {}}
+    report["coverage"] = coverage(run_dir).model_dump()
     for ds in [d["name"] if isinstance(d, dict) else d for d in cfg["datasets"]]:
         ds_dir = run_dir / "runs" / ds
         gold_file = ds_dir / "test_gold.json"
@@ -74,6 +92,8 @@ def build_report(run_dir: Path) -> dict[str, Any]:
                     ds_out["failed"].append({"seed": seed, "variant": v, "error": f["error"]})
             if (sd / "ensembles.json").is_file():
                 ensembles[seed] = _read(sd / "ensembles.json")
+        ds_out["pairing"] = _pairing(results)
+        ds_out["dev_curves"] = _dev_curves(ds_dir, cfg)
         for fam in cfg["model"]:
             rows: dict[str, Any] = {}
             base = {
@@ -116,6 +136,9 @@ def build_report(run_dir: Path) -> dict[str, Any]:
                 imp = improvement(base_mean, row["strict_f1"]["mean"])
                 row["gain_points"] = imp.absolute_points
                 row["gain_relative_percent"] = imp.relative_percent
+                row["per_seed"] = _per_seed(
+                    {s: f["test"]["strict"]["f1"] for s, f in fams.items()}, base
+                )
                 if v != "baseline" and gold is not None:
                     row["bootstrap"] = _bootstrap(
                         ds_dir, cfg, fam, v, slug, gold, sorted(rs), samples, preds
@@ -143,6 +166,9 @@ def build_report(run_dir: Path) -> dict[str, Any]:
                 imp = improvement(base_mean, row["strict_f1"]["mean"])
                 row["gain_points"] = imp.absolute_points
                 row["gain_relative_percent"] = imp.relative_percent
+                row["per_seed"] = _per_seed(
+                    {s: e["best_on_dev"]["test"]["strict"]["f1"] for s, e in ens.items()}, base
+                )
                 if gold is not None:
                     row["bootstrap"] = _bootstrap_ensemble(ds_dir, fam, gold, ens, samples)
                 rows[ENSEMBLE_ROW] = row
@@ -159,6 +185,111 @@ def build_report(run_dir: Path) -> dict[str, Any]:
             ds_out["families"][fam] = rows
         report["datasets"][ds] = ds_out
     return report
+
+
+def _per_seed(f1: dict[int, float], base: dict[int, float]) -> dict[str, Any]:
+    """Per seed: strict F1 and the gain in points over that seed's baseline; ``wins`` counts
+    the seeds that gain (ties are not wins)."""
+    seeds = {
+        str(s): {
+            "strict_f1": f,
+            "gain_points": 100 * (f - base[s]) if s in base else None,
+        }
+        for s, f in sorted(f1.items())
+    }
+    gains = [x["gain_points"] for x in seeds.values() if x["gain_points"] is not None]
+    return {
+        "seeds": seeds,
+        "wins": sum(1 for g in gains if g > 0),
+        "paired": len(gains),
+        "min_gain_points": min(gains) if gains else None,
+    }
+
+
+def _pairing(results: dict[tuple[int, str], dict[str, Any]]) -> dict[str, Any]:
+    """Check that every variant of a seed shares the sample, dev subset, test sentences and
+    initial head (runs written before these digests existed are not checked)."""
+    by_seed: dict[int, dict[str, dict[str, str]]] = {}
+    for (seed, v), r in results.items():
+        if "pairing" in r:
+            by_seed.setdefault(seed, {})[v] = r["pairing"]
+    mismatched = []
+    for seed, vs in sorted(by_seed.items()):
+        first = next(iter(vs.values()))
+        for v, p in vs.items():
+            diff = sorted(k for k in first if p.get(k) != first[k])
+            if diff:
+                mismatched.append({"seed": seed, "variant": v, "differs_in": diff})
+    checked = sum(len(vs) for vs in by_seed.values())
+    return {"checked_runs": checked, "mismatched": mismatched, "ok": checked > 0 and not mismatched}
+
+
+def _dev_curves(ds_dir: Path, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Family -> variant -> steps, mean dev F1 over seeds at each step, per-seed values and
+    the selected steps."""
+    out: dict[str, Any] = {}
+    for v, slug in _variant_dirs(cfg):
+        curves = []
+        for seed in cfg["seeds"]:
+            f = ds_dir / f"seed-{seed}" / slug / "dev_curve.json"
+            if f.is_file():
+                curves.append(DevCurve.model_validate(_read(f)))
+        for fam in cfg["model"]:
+            per_seed: dict[str, dict[int, float]] = {}
+            best: dict[str, int] = {}
+            for c in curves:
+                pts = {p.step: p.dev_f1[fam] for p in c.points if fam in p.dev_f1}
+                if pts:
+                    per_seed[str(c.seed)] = pts
+                    best[str(c.seed)] = c.best_step.get(fam, 0)
+            if not per_seed:
+                continue
+            steps = sorted({st for pts in per_seed.values() for st in pts})
+            mean = [
+                mean_sd([pts[st] for pts in per_seed.values() if st in pts]).mean for st in steps
+            ]
+            out.setdefault(fam, {})[v] = {
+                "steps": steps,
+                "mean_dev_f1": mean,
+                "per_seed": {s: [pts.get(st) for st in steps] for s, pts in per_seed.items()},
+                "best_step": best,
+            }
+    return out
+
+
+def _status(d: Path) -> tuple[str, dict[str, Any] | None]:
+    if (d / "result.json").is_file():
+        return "finished", _read(d / "result.json")
+    if (d / "failed.json").is_file():
+        return "failed", _read(d / "failed.json")
+    return "missing", None
+
+
+def coverage(run_dir: Path) -> Coverage:
+    """Which cells of the configured grid this run folder holds (finished, failed, missing,
+    or finished under a different config: stale)."""
+    from hilgen_graph.evaluation.config import EvalConfig
+    from hilgen_graph.evaluation.runner import grid_cells, variant_slug
+
+    cfg = EvalConfig.model_validate(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    cells = grid_cells(cfg)
+    cov = Coverage(expected=len(cells), finished=0)
+    prints = {ds: cfg.fingerprint(ds) for ds in cfg.dataset_names}
+    for c in cells:
+        d = run_dir / "runs" / c.dataset / f"seed-{c.seed}" / variant_slug(c.variant)
+        status, data = _status(d)
+        entry = CellStatus(dataset=c.dataset, seed=c.seed, variant=c.variant)
+        if status == "finished" and data is not None:
+            fp = data.get("fingerprint")
+            if fp is not None and fp != prints[c.dataset]:
+                cov.stale.append(entry)
+            else:
+                cov.finished += 1
+        elif status == "failed" and data is not None:
+            cov.failed.append(entry.model_copy(update={"error": str(data.get("error", ""))}))
+        else:
+            cov.missing.append(entry)
+    return cov
 
 
 def _pred(ds_dir: Path, seed: int, slug: str, cache: dict[Any, Any]) -> dict[str, Any]:
@@ -250,9 +381,18 @@ def render_markdown(report: dict[str, Any]) -> str:
         "IO = IO-collapsed F1 as in the paper's code. Values are mean ± sd over seeds, "
         "in %. Gain is over the baseline mean: absolute F1 points and relative %. "
         "`p<.05` counts the seeds where a paired bootstrap (test sentences) finds the "
-        "variant better than that seed's baseline.",
+        "variant better than that seed's baseline; `seeds gaining` counts the seeds where the "
+        "variant's strict F1 is above that seed's baseline.",
         "",
     ]
+    lines += _budget_lines(cfg)
+    cov = report.get("coverage")
+    if cov:
+        lines.append(f"Cells: {cov['finished']} of {cov['expected']} finished.")
+        for kind in ("failed", "stale", "missing"):
+            for c in cov.get(kind, []):
+                lines.append(f"- {kind}: {c['dataset']} seed {c['seed']} {c['variant']}")
+        lines.append("")
     for ds, d in report["datasets"].items():
         lines.append(f"## {ds}")
         lines.append("")
@@ -284,12 +424,14 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append(f"### {ds} — {fam}")
             lines.append("")
             lines.append(
-                "| variant | synthetic | strict F1 | gain (pts) | gain (rel) | p<.05 | "
-                "P | R | default F1 | IO F1 | seen F1 | unseen F1 | s/run |"
+                "| variant | synthetic | strict F1 | gain (pts) | gain (rel) | seeds gaining | "
+                "p<.05 | P | R | default F1 | IO F1 | seen F1 | unseen F1 | s/run |"
             )
-            lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for n, row in rows.items():
                 a, b = _gain(row)
+                ps = row.get("per_seed") or {}
+                wins = f"{ps['wins']}/{ps['paired']}" if ps.get("paired") else "–"
                 syn = row.get("n_synthetic")
                 syn_s = f"{syn['mean']:.0f}" if syn else "–"
                 sec = row.get("seconds")
@@ -297,7 +439,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 lines.append(
                     f"| {n} | {syn_s} | {_fmt(row['strict_f1'])} | "
                     f"{a if n != 'baseline' else ''} | {b if n != 'baseline' else ''} | "
-                    f"{_sig(row)} | {_fmt(row.get('precision'))} | {_fmt(row.get('recall'))} | "
+                    f"{wins if n != 'baseline' else ''} | {_sig(row)} | "
+                    f"{_fmt(row.get('precision'))} | {_fmt(row.get('recall'))} | "
                     f"{_fmt(row.get('default_f1'))} | {_fmt(row.get('io_f1'))} | "
                     f"{_fmt(row.get('seen_f1'))} | {_fmt(row.get('unseen_f1'))} | {sec_s} |"
                 )
@@ -314,12 +457,29 @@ def render_markdown(report: dict[str, Any]) -> str:
                     f"The oracle row picks, per seed, the ensemble best on TEST: "
                     f"an upper bound only ({', '.join(orc['chosen'].values())})."
                 )
+            lines += _per_seed_lines(rows)
+            lines += _per_type_lines(rows)
+            lines += _dev_curve_lines(d.get("dev_curves", {}).get(fam, {}))
             missing = {x for r in rows.values() for x in r.get("missing_support_labels", [])}
             if missing:
                 lines.append(
                     f"Labels with no nnshot support token in some run (never "
                     f"predicted there): {sorted(missing)}."
                 )
+            lines.append("")
+        pairing = d.get("pairing") or {}
+        if pairing.get("checked_runs"):
+            if pairing["ok"]:
+                lines.append(
+                    f"Pairing checked on {pairing['checked_runs']} runs: every variant of a seed "
+                    "used the same k-shot sample, dev subset, test sentences and initial head."
+                )
+            else:
+                lines.append("**Not paired** (a variant of a seed differs from the others):")
+                for m in pairing["mismatched"]:
+                    lines.append(
+                        f"- seed {m['seed']} {m['variant']}: {', '.join(m['differs_in'])}"
+                    )
             lines.append("")
         if d["failed"]:
             lines.append("Failed runs:")
@@ -330,12 +490,191 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _budget_lines(cfg: dict[str, Any]) -> list[str]:
+    t = cfg.get("training") or {}
+    if t.get("steps"):
+        text = (
+            f"Budget: {t['steps']} steps for every variant, batch {t.get('batch_size')}, "
+            f"{t.get('gold_per_batch') or 'no fixed number of'} gold sentences per batch "
+            "(synthetic ones fill the rest), "
+        )
+    else:
+        text = (
+            f"Budget: epoch rule ({t.get('epochs')} epochs, {t.get('min_steps')}–"
+            f"{t.get('max_steps')} steps, gold and synthetic shuffled together), "
+            f"batch {t.get('batch_size')}, "
+        )
+    every = t.get("eval_every")
+    text += (
+        f"lr {t.get('lr')}, warm-up {t.get('warmup_ratio')}; dev checked "
+        + (f"every {every} steps" if every else f"at {t.get('eval_points')} points")
+        + ", best step kept."
+    )
+    return [text, ""] if t else []
+
+
+def _per_seed_lines(rows: dict[str, Any]) -> list[str]:
+    """Per-seed strict F1 gains over the same seed's baseline (F1 points)."""
+    seeds = sorted(
+        {s for r in rows.values() for s in (r.get("per_seed") or {}).get("seeds", {})}, key=int
+    )
+    shown = [(n, r) for n, r in rows.items() if n != "baseline" and r.get("per_seed")]
+    if not seeds or not shown:
+        return []
+    out = [
+        "",
+        "Per-seed gain over the same seed's baseline (strict F1 points):",
+        "",
+        "| variant | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|" + "---|" * len(seeds),
+    ]
+    for n, r in shown:
+        cells = []
+        for s in seeds:
+            g = r["per_seed"]["seeds"].get(s, {}).get("gain_points")
+            cells.append("–" if g is None else f"{g:+.2f}")
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    return out
+
+
+def _per_type_lines(rows: dict[str, Any]) -> list[str]:
+    types = sorted({t for r in rows.values() for t in r.get("per_type_f1", {})})
+    if len(types) < 2:
+        return []
+    out = [
+        "",
+        "Strict F1 per entity type (mean ± sd, %):",
+        "",
+        "| variant | " + " | ".join(types) + " |",
+        "|---|" + "---|" * len(types),
+    ]
+    for n, r in rows.items():
+        if r.get("per_type_f1"):
+            out.append(
+                f"| {n} | " + " | ".join(_fmt(r["per_type_f1"].get(t)) for t in types) + " |"
+            )
+    return out
+
+
+def _dev_curve_lines(curves: dict[str, Any]) -> list[str]:
+    if not curves:
+        return []
+    out = ["", "Dev curves (mean dev strict F1 over seeds, %; chosen steps per seed):", ""]
+    for v, c in curves.items():
+        pts = ", ".join(
+            f"{st}: {100 * y:.1f}" for st, y in zip(c["steps"], c["mean_dev_f1"], strict=True)
+        )
+        chosen = ", ".join(f"s{s}@{st}" for s, st in sorted(c["best_step"].items()))
+        out.append(f"- {v}: {pts} (chosen {chosen})")
+    return out
+
+
 def write_report(run_dir: Path, config: object | None = None) -> dict[str, Any]:
     """Write ``report.json``, ``report.md`` and the plots; return the report."""
     from hilgen_graph.evaluation.plots import plot_report
 
     report = build_report(run_dir)
-    write_json(run_dir / "report.json", report, indent=1)
+    write_json(run_dir / "report.json", finite(report), indent=1)
     write_text(run_dir / "report.md", render_markdown(report))
     report["plots"] = [str(p) for p in plot_report(report, run_dir / "plots")]
     return report
+
+
+def _copy(src: Path, dst: Path) -> None:
+    write_bytes(dst, src.read_bytes())
+
+
+def merge_runs(sources: list[Path], out: Path) -> Coverage:
+    """Gather the run folders of several shards of one grid into ``out`` (which may be one of
+    them): the config, gold files, samples and synthetic data, and every cell's files. The
+    folders must come from the same config; a seed's sample must be the same in all of them.
+    A finished cell wins over a failed one. Returns the merged folder's coverage."""
+    from hilgen_graph.evaluation.config import EvalConfig
+    from hilgen_graph.evaluation.runner import grid_cells, variant_slug
+
+    if not sources:
+        raise EvaluationError("no run folder given; pass one or more folders of `hilgen evaluate`")
+    configs = {}
+    for src in sources:
+        f = src / "config.yaml"
+        if not f.is_file():
+            raise EvaluationError(
+                f"{src} is not an evaluation run folder (no config.yaml); "
+                "make one with `hilgen evaluate --config FILE.yaml --out DIR`"
+            )
+        configs[src] = EvalConfig.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+    first_src, first = next(iter(configs.items()))
+    for src, c in configs.items():
+        if c.model_dump() != first.model_dump():
+            raise EvaluationError(
+                f"{src} was run with another config than {first_src}; how to fix: merge only "
+                "the shards of one grid (the same config file with --shard I/N)"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    if out.resolve() not in {s.resolve() for s in sources}:
+        _copy(first_src / "config.yaml", out / "config.yaml")
+    grids = []
+    for src in sources:
+        for g in sorted(src.glob("grid*.json")):
+            if "merged_from" in (gd := _read(g)):
+                continue  # an earlier merge's summary: its parts are counted already
+            grids.append(gd)
+            if src.resolve() != out.resolve() and g.name != "grid.json":
+                _copy(g, out / g.name)
+    for ds in first.dataset_names:
+        for src in sources:
+            for name in ("dev_gold.json", "test_gold.json"):
+                f = src / "runs" / ds / name
+                if f.is_file() and not (out / "runs" / ds / name).is_file():
+                    _copy(f, out / "runs" / ds / name)
+        for seed in first.seeds:
+            rel = Path("runs") / ds / f"seed-{seed}"
+            samples = {
+                src: json.dumps(_read(src / rel / "sample.json"), sort_keys=True)
+                for src in sources
+                if (src / rel / "sample.json").is_file()
+            }
+            if len(set(samples.values())) > 1:
+                raise EvaluationError(
+                    f"{ds} seed {seed}: the shards sampled different k-shot sets "
+                    f"({', '.join(str(s) for s in samples)}); the runs are not paired"
+                )
+            for src in sources:
+                if src.resolve() == out.resolve():
+                    continue
+                for f in [src / rel / "sample.json", *(src / rel / "synthetic").glob("*.jsonl")]:
+                    dst = out / f.relative_to(src)
+                    if f.is_file() and not dst.is_file():
+                        _copy(f, dst)
+    for c in grid_cells(first):
+        rel = Path("runs") / c.dataset / f"seed-{c.seed}" / variant_slug(c.variant)
+        if (out / rel / "result.json").is_file():
+            continue
+        for src in sources:
+            if src.resolve() == out.resolve():
+                continue
+            status, _ = _status(src / rel)
+            if status == "finished":
+                for f in (src / rel).glob("*.json"):
+                    if f.name != "failed.json":
+                        _copy(f, out / rel / f.name)
+                (out / rel / "failed.json").unlink(missing_ok=True)
+                break
+            if status == "failed" and not (out / rel / "failed.json").is_file():
+                _copy(src / rel / "failed.json", out / rel / "failed.json")
+    if len(sources) > 1 or not (out / "grid.json").is_file():
+        write_json(
+            out / "grid.json",
+            {
+                "merged_from": [str(s) for s in sources],
+                "total_seconds": sum(g.get("total_seconds", 0.0) for g in grids),
+                "total_cpu_seconds": sum(g.get("total_cpu_seconds", 0.0) for g in grids),
+                "seconds": max((g.get("seconds", 0.0) for g in grids), default=0.0),
+                "finished": sum(g.get("finished", 0) for g in grids),
+                "reused": sum(g.get("reused", 0) for g in grids),
+                "failed": sum(g.get("failed", 0) for g in grids),
+                "shards": sorted({g["shard"] for g in grids if g.get("shard")}),
+                "machine": next((g["machine"] for g in grids if g.get("machine")), "?"),
+            },
+        )
+    return coverage(out)

@@ -87,9 +87,7 @@ class TrainSettings:
             {max(1, round(steps * i / self.eval_points)) for i in range(1, self.eval_points + 1)}
         )
 
-    def batch_plan(
-        self, n_gold: int, n_synthetic: int, steps: int, seed: int
-    ) -> list[list[int]]:
+    def batch_plan(self, n_gold: int, n_synthetic: int, steps: int, seed: int) -> list[list[int]]:
         """Indices into ``gold + synthetic`` for each step (see the module docstring)."""
         if self.gold_per_batch is None:
             return _batches(n_gold + n_synthetic, self.batch_size, steps, seed)
@@ -335,7 +333,8 @@ def train_tagger(
             "weight_decay": 0.0,
         },
     ]
-    optim = torch.optim.AdamW(params, lr=settings.lr)
+    # the fused AdamW kernel (one pass over all parameters, as `transformers.Trainer` uses)
+    optim = torch.optim.AdamW(params, lr=settings.lr, fused=True)
     warmup = int(settings.warmup_ratio * steps)
 
     def lr_lambda(step: int) -> float:
