@@ -3,6 +3,8 @@ checked against a real HTTP stub of the chat-completions protocol."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,12 @@ from hilgen_graph.agents.schemas import PlainBatch
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.llm.models import (
     LOCAL_API_KEY_PLACEHOLDER,
+    OPENAI_API_URL,
     STRUCTURED_OUTPUT_METHOD,
     LLMSettings,
     check_settings,
+    disable_tracing,
+    key_destination,
     make_chat_model,
 )
 
@@ -105,3 +110,103 @@ def test_openai_endpoint_uses_key_and_max_tokens_parameter() -> None:
     assert chat.max_tokens == 20  # type: ignore[attr-defined]
     assert not chat.extra_body  # type: ignore[attr-defined]
     assert chat.max_retries == 0  # type: ignore[attr-defined]  # retries live in the runner
+
+
+# --- where OPENAI_API_KEY goes --------------------------------------------------------------
+
+
+def _bearer(stub: OpenAIStub) -> str:
+    return stub.headers[-1]["authorization"].removeprefix("Bearer ")
+
+
+def test_key_is_not_sent_over_plain_http_to_loopback_without_opt_in(
+    openai_stub: OpenAIStub,
+) -> None:
+    env = {"OPENAI_API_KEY": "sk-secret-1", "HILGEN_LLM_BASE_URL": openai_stub.base_url}
+    s = LLMSettings.load(env=env)
+    dest = key_destination(s)
+    assert not dest.sent and "HILGEN_LLM_SEND_API_KEY=1" in dest.describe()
+    make_chat_model(s).invoke([HumanMessage("hi")])
+    assert _bearer(openai_stub) == LOCAL_API_KEY_PLACEHOLDER  # what really went over the wire
+
+
+def test_key_is_sent_to_loopback_with_the_explicit_opt_in(openai_stub: OpenAIStub) -> None:
+    env = {
+        "OPENAI_API_KEY": "sk-secret-2",
+        "HILGEN_LLM_BASE_URL": openai_stub.base_url,
+        "HILGEN_LLM_SEND_API_KEY": "1",
+    }
+    s = LLMSettings.load(env=env)
+    assert key_destination(s).sent
+    make_chat_model(s).invoke([HumanMessage("hi")])
+    assert _bearer(openai_stub) == "sk-secret-2"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "sent", "shown"),
+    [
+        (None, True, OPENAI_API_URL),
+        ("https://llm.example/v1", True, "https://llm.example/v1"),
+        (
+            "https://user:pw@llm.example/v1?api-key=k",
+            True,
+            "https://***@llm.example/v1?api-key=***",
+        ),
+        ("http://10.0.0.5:8000/v1", False, "http://10.0.0.5:8000/v1"),
+        ("http://localhost:8000/v1", False, "http://localhost:8000/v1"),
+        ("http://[::1]:8000/v1", False, "http://[::1]:8000/v1"),
+    ],
+)
+def test_key_destination_rule(base_url: str | None, sent: bool, shown: str) -> None:
+    s = LLMSettings.load(env={"OPENAI_API_KEY": "sk-x"}, model="gpt-4o-mini", base_url=base_url)
+    dest = key_destination(s)
+    assert (dest.sent, dest.endpoint) == (sent, shown)
+    assert "sk-x" not in dest.describe() and "pw" not in dest.describe()
+    chat = make_chat_model(s)
+    sent_key = chat.openai_api_key.get_secret_value()  # type: ignore[attr-defined]
+    assert sent_key == ("sk-x" if sent else LOCAL_API_KEY_PLACEHOLDER)
+
+
+def test_key_is_never_sent_over_plain_http_to_another_host() -> None:
+    env = {"OPENAI_API_KEY": "sk-x", "HILGEN_LLM_SEND_API_KEY": "true"}
+    s = LLMSettings.load(env=env, base_url="http://user:pw@10.0.0.5:8000/v1")
+    with pytest.raises(ConfigError, match="plain HTTP to another host") as info:
+        check_settings(s)
+    assert "pw" not in str(info.value) and "https://" in str(info.value)
+
+
+def test_openai_base_url_does_not_redirect_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://attacker.example/v1")
+    monkeypatch.setenv("OPENAI_API_BASE", "http://attacker.example/v1")
+    s = LLMSettings.load(
+        env={"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": "http://attacker.example/v1"},
+        model="gpt-4o-mini",
+    )
+    assert s.base_url is None
+    chat = make_chat_model(s)
+    assert str(chat.root_client.base_url).startswith(OPENAI_API_URL)  # type: ignore[attr-defined]
+    assert key_destination(s).describe().startswith(f"OPENAI_API_KEY: sent to {OPENAI_API_URL}")
+
+
+def test_cache_params_hold_no_credentials() -> None:
+    s = LLMSettings(base_url="https://u:secret@llm.example/v1?token=t0k")
+    assert "secret" not in json.dumps(s.cache_params()) and "t0k" not in json.dumps(
+        s.cache_params()
+    )
+
+
+def test_langsmith_tracing_is_switched_off_unless_opted_in(
+    monkeypatch: pytest.MonkeyPatch, openai_stub: OpenAIStub
+) -> None:
+    env: dict[str, str] = {"LANGSMITH_TRACING": "true", "LANGCHAIN_TRACING_V2": "true"}
+    assert disable_tracing(env) is False
+    assert env["LANGSMITH_TRACING"] == env["LANGCHAIN_TRACING_V2"] == "false"
+    opted = {"LANGSMITH_TRACING": "true", "HILGEN_LLM_TRACING": "1"}
+    assert disable_tracing(opted) is True and opted["LANGSMITH_TRACING"] == "true"
+    # the factory switches the real environment off before LangChain is used
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    monkeypatch.setenv("LANGCHAIN_TRACING_V2", "true")
+    monkeypatch.delenv("HILGEN_LLM_TRACING", raising=False)
+    make_chat_model(LLMSettings(base_url=openai_stub.base_url))
+    assert os.environ["LANGSMITH_TRACING"] == "false"
+    assert os.environ["LANGCHAIN_TRACING_V2"] == "false"

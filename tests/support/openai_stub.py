@@ -43,6 +43,7 @@ def completion(content: str = "ok", *, tool: tuple[str, dict[str, Any]] | None =
 class OpenAIStub:
     base_url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # of each request, in order
     replies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     default: tuple[int, dict[str, Any]] = (200, completion())
 
@@ -65,6 +66,7 @@ def running_stub() -> Iterator[OpenAIStub]:
             body = json.loads(self.rfile.read(length) or b"{}")
             with lock:
                 stub.requests.append(body)
+                stub.headers.append({k.lower(): v for k, v in self.headers.items()})
                 status, reply = stub.replies.pop(0) if stub.replies else stub.default
             data = json.dumps(reply).encode()
             self.send_response(status)

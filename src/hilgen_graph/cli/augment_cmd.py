@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import DataTable, LineProgress, console, print_json, safe, styled
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.grounding.label_groups import parse_label_groups
 from hilgen_graph.grounding.layers import LAYERS, PRESETS, parse_layers, preset
@@ -42,10 +41,10 @@ def _summary(report: KgReport) -> None:
         f"(coverage {link.coverage:.1%})"
     )
     methods = ", ".join(f"{m}={n}" for m, n in link.by_method.items() if n)
-    console.print(f"linking by method: {methods or 'none'}")
+    console.print(f"linking by method: {safe(methods or 'none')}")
     if not link.approximate_available:
-        console.print(f"[yellow]approximate matching off:[/] {link.approximate_note}")
-    table = Table(title="synthetic sentences per layer")
+        console.print(f"[yellow]approximate matching off:[/] {safe(link.approximate_note)}")
+    table = DataTable(title="synthetic sentences per layer")
     for col in ("layer", "made", "kept", "dropped", "why dropped", "linked ents", "eval ents"):
         table.add_column(col, justify="left" if col in ("layer", "why dropped") else "right")
     for name, c in report.layers.items():
@@ -60,7 +59,7 @@ def _summary(report: KgReport) -> None:
             str(c.entity_strings_in_eval),
         )
     table.add_row(
-        "[bold]all[/]", str(report.made), str(report.kept), str(report.dropped), "", "", ""
+        styled("all", "bold"), str(report.made), str(report.kept), str(report.dropped), "", "", ""
     )
     console.print(table)
     if link.unlinked:
@@ -89,7 +88,7 @@ def _summary(report: KgReport) -> None:
         console.print("[yellow]no dev/test files: leakage guard checked duplicates only[/]")
     secs = report.seconds
     console.print(
-        f"wrote [bold]{report.written}[/] sentences to {report.out} "
+        f"wrote [bold]{report.written}[/] sentences to {safe(report.out)} "
         f"in {secs.get('total', 0.0):.1f}s (expansion {secs.get('expand', 0.0):.2f}s)",
         highlight=False,
     )
@@ -229,23 +228,22 @@ def kg(
         uri=uri,
         sample_file=sample_file,
     )
-    if as_json:
-        print_json(run_kg_arm(run, config).as_dict())
-        return
-    with Progress(
-        TextColumn("expanding linked entities"),
+    with LineProgress(
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("expand", total=None)
+        task = bar.add_task("expanding linked entities", total=None)
 
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         report = run_kg_arm(run, config, progress=tick)
+    if as_json:
+        print_json(report.as_dict())
+        return
     _summary(report)
 
 

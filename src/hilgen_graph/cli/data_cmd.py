@@ -9,14 +9,12 @@ import typer
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    Progress,
     TaskID,
     TextColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
-from hilgen_graph.cli.console import console, print_json
+from hilgen_graph.cli.console import DataTable, LineProgress, console, print_json, safe, styled
 from hilgen_graph.datasets import check_data
 from hilgen_graph.fetch import FileOutcome, fetch_source
 from hilgen_graph.settings import data_dir
@@ -41,14 +39,13 @@ def check(
     if as_json:
         print_json({"data_dir": str(base), "sources": [s.to_dict() for s in statuses]})
         return
-    table = Table(title=f"data directory: {base}")
+    table = DataTable(title=f"data directory: {base}")
     for col in ("source", "kind", "state", "licence"):
         table.add_column(col, overflow="fold")
     for st in statuses:
-        style = _STATE_STYLE[st.state]
-        state = f"[{style}]{st.state}[/]"
+        state = styled(st.state, _STATE_STYLE[st.state])
         if st.corrupt:
-            state += f" [red](sha256 mismatch: {len(st.corrupt)})[/]"
+            state.append(f" (sha256 mismatch: {len(st.corrupt)})", style="red")
         table.add_row(st.source.name, st.source.kind.value, state, st.source.licence)
     console.print(table)
     for st in statuses:
@@ -80,13 +77,13 @@ def fetch(
     timeout: Annotated[float, typer.Option("--timeout", help="seconds per request")] = 60.0,
 ) -> None:
     """Download a missing public source from its official address (sha256-checked, resumable)."""
-    with Progress(
+    with LineProgress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        console=console,
         transient=True,
+        every=50_000_000,
     ) as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -100,7 +97,7 @@ def fetch(
         )
     for r in results:
         style = {"present": "green", "downloaded": "cyan", "no_url": "yellow"}[r.outcome.value]
-        line = f"[{style}]{r.outcome.value:>10}[/] {r.path}"
+        line = f"[{style}]{r.outcome.value:>10}[/] {safe(r.path)}"
         if r.outcome is FileOutcome.NO_URL:
             line += " (no download address; see `hilgen data check`)"
         console.print(line, highlight=False)

