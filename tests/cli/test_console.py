@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -50,13 +51,15 @@ def render(*objects: Any, terminal: bool = False) -> str:
         ("a\x00b\x07c\rd", "a\\x00b\\x07c\\x0dd"),
         ("csi\x9b2J", "csi\\x9b2J"),
         ("rtl\u202eevil", "rtl\\u202eevil"),
-        ("tab\tand newline\nkept", "tab\tand newline\nkept"),
+        ("tab\tand newline\nkept", "tab     and newline\nkept"),  # rich expands tabs
         (":smile: stays", ":smile: stays"),
     ],
 )
 def test_safe_text_prints_exactly_the_data(data: str, shown: str) -> None:
     assert render(f"[bold]{safe(data)}[/]") == shown + "\n"
-    assert render(f"[bold]{safe(data)}[/]", terminal=True).count("\x1b[1m") == 1
+    on_terminal = render(f"[bold]{safe(data)}[/]", terminal=True)
+    assert on_terminal.startswith("\x1b[1m")  # our own markup still works
+    assert re.sub("\x1b\\[[0-9;]*m", "", on_terminal) == shown + "\n"
 
 
 def test_visible_keeps_text_without_controls() -> None:
@@ -118,7 +121,7 @@ def test_line_progress_every_thins_the_lines() -> None:
         for n in range(0, 1001, 10):
             bar.update(task, completed=n)
     assert [line.split(": ")[1] for line in buf.getvalue().splitlines()] == [
-        str(n) for n in range(100, 1001, 100)
+        f"{n:,}" for n in range(100, 1001, 100)
     ]
 
 
