@@ -30,6 +30,8 @@ demo: models
 	$(HILGEN) demo
 
 test: models
+	# the browser tests drive Debian's chromium (CI runs as root)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(PY) -m pytest -q
 
 test-fast: install

@@ -8,12 +8,14 @@ from hilgen_graph.grounding.layers import (
     LAYERS,
     DropReason,
     Expander,
+    Filter,
     LayerConfig,
     check_store_supports,
     parse_layers,
     preset,
 )
 from hilgen_graph.grounding.linker import Linker
+from hilgen_graph.grounding.records import Excluded, LayerWalk
 
 
 def _expander(store: GraphStore, **cfg: object) -> Expander:
@@ -56,13 +58,16 @@ def test_names_unusable_in_a_sentence_are_dropped(small_store: GraphStore) -> No
 
 def test_children_use_natural_names(small_store: GraphStore) -> None:
     res = _expander(small_store).children(_concept(small_store, "D003"), "Disease", "HT")
-    assert sorted(r.name for r in res.related) == ["malignant hypertension", "renal hypertension"]
+    assert sorted(r.name for r in res.related) == ["malignant hypertension"]
     assert {r.relation_path[1] for r in res.related} == {"HAS_CHILD"}
+    # "Hypertension, Renal" has no natural term of the same words: excluded, never reordered
+    assert Excluded("D005", "Hypertension, Renal", Filter.NO_NATURAL_NAME) in res.excluded
+    assert all("renal hypertension" != r.name for r in res.picked)
 
 
 def test_over_general_parents_are_skipped(small_store: GraphStore) -> None:
     d002 = _concept(small_store, "D002")
-    assert _expander(small_store).parents(d002, "Disease", "x").related == []
+    assert _expander(small_store).parents(d002, "Disease", "x").related == ()
     keep = _expander(small_store, min_parent_depth=0).parents(d002, "Disease", "x")
     assert [r.concept_id for r in keep.related] == ["D001"]
     d003 = _concept(small_store, "D003")
@@ -70,14 +75,15 @@ def test_over_general_parents_are_skipped(small_store: GraphStore) -> None:
         "D002"
     ]
     few = _expander(small_store, max_parent_descendants=3).parents(d003, "Disease", "x")
-    assert few.related == [] and few.dropped[DropReason.OVER_GENERAL] == 1
+    assert few.related == () and few.dropped[DropReason.OVER_GENERAL] == 1
 
 
 def test_siblings_filter_group_and_cap_fanout(small_store: GraphStore) -> None:
     d003 = _concept(small_store, "D003")
     res = _expander(small_store).siblings(d003, "Disease", "hypertension")
     assert [r.concept_id for r in res.related] == ["D006", "D007"]  # D008 is anatomy
-    assert res.dropped[DropReason.OUTSIDE_GROUP] == 1
+    assert res.dropped[Filter.OUTSIDE_PROFILE] == 1
+    assert [e.concept_id for e in res.excluded if e.filter == Filter.OUTSIDE_PROFILE] == ["D008"]
     assert res.related[0].relation_path == ("D003", "ISA", "D002", "HAS_CHILD", "D006")
     anyg = _expander(small_store, keep_label_group=False).siblings(d003, "Disease", "h")
     assert [r.concept_id for r in anyg.related] == ["D006", "D007", "D008"]
@@ -131,3 +137,22 @@ def test_paper_code_preset(small_store: GraphStore) -> None:
     assert len(ids) == 2 and ids <= {"D006", "D007", "D008"}  # no group filter, top-2 sample
     with pytest.raises(ExpansionError, match="unknown preset 'paper'.*paper-code"):
         preset("paper")
+
+
+def test_walk_records_picked_and_excluded_with_provenance(small_store: GraphStore) -> None:
+    d003 = _concept(small_store, "D003")
+    walks = _expander(small_store).walk(d003, "Disease", "hypertension", ["siblings", "parents"])
+    assert [w.layer for w in walks] == ["siblings", "parents"]
+    assert all(isinstance(w, LayerWalk) and w.source_concept_id == "D003" for w in walks)
+    sib = walks[0].picked[0]
+    assert (sib.layer, sib.source_concept_id, sib.knowledge_source) == ("siblings", "D003", "MSH")
+    assert "label profile" in sib.decisions
+    assert walks[0].as_dict()["excluded"][0]["filter"] == Filter.OUTSIDE_PROFILE
+
+
+def test_label_without_profile_is_not_expanded(small_store: GraphStore) -> None:
+    """A label neither the registry, the user nor the evidence knows: no related concepts."""
+    d003 = _concept(small_store, "D003")
+    walk = _expander(small_store).layer("children", d003, "SequenceVariant", "x")
+    assert walk.picked == ()
+    assert [e.filter for e in walk.excluded] == [Filter.NO_PROFILE]

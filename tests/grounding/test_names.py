@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import pytest
 
+from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.names import (
+    NameIssue,
     NameOptions,
-    clean_name,
     display_name,
     distinct_display_names,
     is_inverted,
+    natural_term,
+    render,
     sentence_case,
     strip_qualifiers,
-    uninvert,
 )
 
 
@@ -25,7 +27,10 @@ from hilgen_graph.grounding.names import (
         ("Hypotension [Ambiguous]", "Hypotension"),
         ("Diabetes mellitus, NOS (disorder)", "Diabetes mellitus"),
         ("Hodgkin disease", "Hodgkin disease"),
+        ("Man (Taxonomy)", "Man"),  # a MeSH disambiguation qualifier
+        ("Depression (Psychology)", "Depression"),
         ("Tumor (benign)", "Tumor (benign)"),  # not a source qualifier: kept
+        ("Maturity-onset diabetes (MODY)", "Maturity-onset diabetes (MODY)"),  # an acronym
     ],
 )
 def test_strip_qualifiers(raw: str, clean: str) -> None:
@@ -33,20 +38,16 @@ def test_strip_qualifiers(raw: str, clean: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "inverted", "natural"),
+    ("name", "inverted"),
     [
-        ("Hypertension, Malignant", True, "Malignant Hypertension"),
-        ("Carcinoma, Squamous Cell", True, "Squamous Cell Carcinoma"),
-        ("Diabetes Mellitus, Type 2", True, "Type 2 Diabetes Mellitus"),
-        ("Hypertension", False, "Hypertension"),
-        ("1,2-Dichloroethane", False, "1,2-Dichloroethane"),  # comma without space
-        ("Pregnancy Complications, Cardiovascular, Other", False, None),  # two commas
-        ("Aspirin, (S)-isomer", False, None),  # not plain words
+        ("Hypertension, Malignant", True),
+        ("Infant, Newborn, Diseases", True),
+        ("Hypertension", False),
+        ("1,2-Dichloroethane", False),  # comma without space
     ],
 )
-def test_inversion(name: str, inverted: bool, natural: str | None) -> None:
+def test_inversion(name: str, inverted: bool) -> None:
     assert is_inverted(name) is inverted
-    assert uninvert(name) == (natural if natural is not None else name)
 
 
 @pytest.mark.parametrize(
@@ -63,13 +64,30 @@ def test_sentence_case(name: str, cased: str) -> None:
     assert sentence_case(name) == cased
 
 
-def test_display_name_prefers_natural_entry_term() -> None:
+def test_inverted_heading_uses_the_natural_term_of_the_same_words() -> None:
     terms = ["Hypertension, Malignant", "Malignant Hypertension", "Hypertensions, Malignant"]
     assert display_name("Hypertension, Malignant", terms) == "malignant hypertension"
+    r = render("Hypertension, Malignant", terms)
+    assert r.ok and r.via == "Malignant Hypertension"
+    # function words may differ ("of"), content words may not
+    assert natural_term("Metal Metabolism, Inborn Errors", ["Inborn Errors of Metal Metabolism"])
+    assert natural_term("Metal Metabolism, Inborn Errors", ["metal metabolism disorder"]) is None
 
 
-def test_display_name_falls_back_to_mechanical_uninversion() -> None:
-    assert display_name("Anemia, Sickle Cell", []) == "sickle cell anemia"
+@pytest.mark.parametrize(
+    "heading",
+    ["Metal Metabolism, Inborn Errors", "Infant, Newborn, Diseases", "Anemia, Sickle Cell"],
+)
+def test_inverted_heading_without_a_natural_term_is_not_rendered(heading: str) -> None:
+    """Never reorder words mechanically ("inborn errors metal metabolism"): skip and say why."""
+    r = render(heading, [heading, "Neonatal Diseases", "metal metabolism disorder"])
+    assert r.name is None and r.issue is NameIssue.INVERTED
+    assert display_name(heading, []) is None
+
+
+def test_unusable_characters_and_empty_names_are_not_rendered() -> None:
+    assert render("Smith & Wesson syndrome").issue is NameIssue.UNUSABLE
+    assert render(" (disorder)").issue is NameIssue.EMPTY
 
 
 def test_display_name_without_cleaning_keeps_source_name() -> None:
@@ -77,15 +95,30 @@ def test_display_name_without_cleaning_keeps_source_name() -> None:
     assert display_name("Hypertension, Malignant (disorder)", [], opts) == (
         "Hypertension, Malignant (disorder)"
     )
-    assert clean_name("Pain, NOS", opts) == "Pain, NOS"
 
 
-def test_distinct_display_names_collapse_inverted_and_exclude_mention() -> None:
+def test_distinct_display_names_collapse_inverted_skip_unrenderable_and_exclude_mention() -> None:
     names = [
         "Hypertension",
         "Blood Pressure, High",
         "High Blood Pressure",
         "High blood pressure",
         "Hypertension, NOS",
+        "Pressure, Arterial, High",  # no natural term with these words: skipped
     ]
     assert distinct_display_names(names, exclude=["hypertension"]) == ["high blood pressure"]
+
+
+def test_real_mesh_headings_render_from_the_store(free_store: GraphStore) -> None:
+    """The free store's inverted headings: the natural entry term, or not rendered at all."""
+    for cid, want in [
+        ("D006974", "malignant hypertension"),  # Hypertension, Malignant
+        ("D008664", None),  # Metal Metabolism, Inborn Errors: no natural term of the same words
+        ("D007232", None),  # Infant, Newborn, Diseases
+    ]:
+        c = free_store.concept(cid)
+        assert c is not None
+        terms = [t.text for t in free_store.synonyms(cid)]
+        assert display_name(c.preferred_name, terms) == want
+    man = [t.text for t in free_store.synonyms("D006801")]
+    assert display_name("Man (Taxonomy)", man) == "man"

@@ -20,7 +20,8 @@ from hilgen_graph.agents.schemas import (
     Mention,
     RelatedConcept,
 )
-from hilgen_graph.agents.tools import link_mention, retrieve_related
+from hilgen_graph.agents.tools import retrieve_related
+from hilgen_graph.grounding.grounder import Grounder
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.prompts import load_template
@@ -43,7 +44,7 @@ SD = "SpecificDisease"
 def request_(store: GraphStore) -> GenerationRequest:
     seed = ncbi_sentence(HEMOCHROMATOSIS_SEED)
     target = seed.entities[0]
-    concept = link_mention(store, target.text, target.concept_ids)
+    concept = Grounder.for_store(store).concept_of(target)
     assert concept is not None and concept.id == "D006432"
     related = tuple(retrieve_related(store, concept.id, ["parents", "children"], 5))
     assert "D019190" in [r.id for r in related]  # Iron Overload is a parent
@@ -205,8 +206,7 @@ def test_leakage_stage(store: GraphStore, request_: GenerationRequest) -> None:
     dev = load_corpus(data_dir() / NCBI_DEV).sentences
     heldout = HeldoutIndex.from_sentences(dev)
     leaked = next(s for s in dev if s.id == "8808605:3")
-    concept = link_mention(store, "hemolytic anemia")
-    assert concept is not None
+    concept = Grounder.for_store(store).linker.lookup("hemolytic anemia")[0]
     req = dataclasses.replace(
         request_, related=(RelatedConcept(concept.id, concept.preferred_name, "children"),)
     )

@@ -68,7 +68,7 @@ def build_agent(
 
     def run(request: GenerationRequest) -> ChainResult:
         log = ToolLog()
-        tools = make_tools(store, log, limit)
+        tools = make_tools(store, log, limit, label=request.target.label)
         values = request.values()
         system, user = template.render(values)
         agent: Any = create_agent(

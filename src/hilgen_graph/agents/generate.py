@@ -34,13 +34,15 @@ from hilgen_graph.agents.chains import (
 )
 from hilgen_graph.agents.marked import MarkedBudget, MarkedRequest, marked_requests
 from hilgen_graph.agents.schemas import GenerationRequest
-from hilgen_graph.agents.tools import DEFAULT_LIMIT, link_mention, retrieve_related
+from hilgen_graph.agents.tools import DEFAULT_LIMIT
 from hilgen_graph.atomic import write_json, write_jsonl
+from hilgen_graph.corpus.kshot import sample_corpus
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.corpus.records import Sentence
-from hilgen_graph.corpus.kshot import sample_corpus
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.grounder import Grounder
+from hilgen_graph.grounding.layers import LayerConfig
 from hilgen_graph.llm.cache import LangChainDiskCache
 from hilgen_graph.llm.ledger import Ledger
 from hilgen_graph.llm.runlog import RunLog, RunRecord, record_id
@@ -48,11 +50,13 @@ from hilgen_graph.llm.runner import RetryPolicy, TaskResult, run_tasks
 from hilgen_graph.prompts.loader import PromptTemplate, load_template, load_templates
 from hilgen_graph.redact import redact_url
 from hilgen_graph.synthetic import SyntheticRecord, write_synthetic
-from hilgen_graph.validation.funnel import Funnel, HeldoutIndex, Rejection
+from hilgen_graph.validation.funnel import Funnel, Rejection
+from hilgen_graph.validation.guard import HeldoutIndex
+from hilgen_graph.validation.guard import heldout_paths as registry_heldout_paths
+from hilgen_graph.validation.guard import load_heldout as guard_load_heldout
 from hilgen_graph.validation.report import CheckReport
 from hilgen_graph.validation.sentence_checks import SentenceChecks
 
-HELDOUT_MARKERS = ("dev", "test")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ProgressFn = Callable[[int, int], None]
 
@@ -92,6 +96,8 @@ class GenerateConfig:
     prompts_dirs: tuple[Path, ...] = ()
     cache: bool = True
     store_ref: str = ""  # where the store was opened from (recorded for `hilgen check`)
+    # the user's LABEL -> semantic groups (--label-groups; see grounding.label_groups)
+    label_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def run_meta(self, templates: Sequence[PromptTemplate], store_info: str) -> dict[str, Any]:
         d = asdict(self)
@@ -152,24 +158,14 @@ def sidecar(out: Path, suffix: str) -> Path:
 
 
 def find_heldout(corpus: Path) -> list[Path]:
-    """The dev/test files beside a training file (names containing ``dev`` or ``test``)."""
-    if not corpus.parent.is_dir():
-        return []
-    return sorted(
-        p
-        for p in corpus.parent.iterdir()
-        if p.is_file()
-        and p != corpus
-        and p.suffix == corpus.suffix
-        and any(m in p.name.lower() for m in HELDOUT_MARKERS)
-    )
+    """The dev/test files of a known training split, from the dataset registry (the one way
+    held-out files are found; give others with ``--heldout``)."""
+    return registry_heldout_paths(corpus)
 
 
 def load_heldout(paths: Sequence[Path], collapse_to: str | None = None) -> HeldoutIndex:
-    sentences: list[Sentence] = []
-    for p in paths:
-        sentences += load_corpus(p, collapse_to=collapse_to).sentences
-    return HeldoutIndex.from_sentences(sentences)
+    """The one held-out index (:mod:`hilgen_graph.validation.guard`) of ``paths``."""
+    return guard_load_heldout(paths, collapse_to=collapse_to)
 
 
 def seed_sentences(config: GenerateConfig) -> list[Sentence]:
@@ -190,15 +186,33 @@ def seed_sentences(config: GenerateConfig) -> list[Sentence]:
     return seeds
 
 
+def make_grounder(
+    config: GenerateConfig, store: GraphStore, seeds: Sequence[Sentence]
+) -> Grounder:
+    """The grounding layer for a run: the user's label groups, profiles learnt from the seeds,
+    the walk seeded like the run (approximate linking as in the KG arm)."""
+    g = Grounder.for_store(
+        store,
+        label_groups=config.label_groups,
+        config=LayerConfig(seed=config.seed, top_k=max(config.layer_limit, 1)),
+        approximate=True,
+    )
+    g.learn(seeds)
+    return g
+
+
 def build_requests(
     seeds: Sequence[Sentence],
     templates: Sequence[PromptTemplate],
     store: GraphStore,
     config: GenerateConfig,
     labels: Sequence[str],
+    grounder: Grounder | None = None,
 ) -> tuple[list[tuple[str, tuple[PromptTemplate, GenerationRequest]]], Counter[str]]:
     """One request per (seed, template); the target is the seed's first mention that links to a
-    concept with related concepts in the template's layers."""
+    concept with related concepts in the template's layers (linking, label profiles and the
+    layered walk are the grounding layer's, as in the KG arm)."""
+    g = grounder or make_grounder(config, store, seeds)
     items: list[tuple[str, tuple[PromptTemplate, GenerationRequest]]] = []
     skipped: Counter[str] = Counter()
     stats = store.stats()
@@ -209,7 +223,7 @@ def build_requests(
             layers = t.layers or ("parents", "children")
             chosen = None
             for idx, ent in enumerate(seed.entities):
-                concept = link_mention(store, ent.text, ent.concept_ids)
+                concept = g.concept_of(ent)
                 if concept is None:
                     continue
                 limit = (
@@ -217,7 +231,7 @@ def build_requests(
                     if t.style == "grounded"
                     else config.layer_limit * len(layers)
                 )
-                found = retrieve_related(store, concept.id, layers, limit, config.seed)
+                found = g.related(concept, ent.label, ent.text, layers, limit)
                 if found:
                     chosen = (idx, ent, concept, tuple(found))
                     break
@@ -336,8 +350,13 @@ def generate_llm(
     chat = model if model is not None else make_model(config, [ledger.callback()])
     model_name = config.model
     settings = ChainSettings(model_name, config.temperature, config.max_repairs)
+    grounder = make_grounder(config, store, seeds)
     funnel = Funnel(
-        store, heldout=heldout, sentence_checks=SentenceChecks(config.reject_invented)
+        store,
+        heldout=heldout,
+        sentence_checks=SentenceChecks(config.reject_invented),
+        label_groups=config.label_groups,
+        profiles=grounder.linker.profiles.values(),
     )
     for rec in runlog.records():  # resumed: earlier accepted sentences count for duplicates
         for acc in rec.payload.get("accepted", []):
@@ -354,7 +373,12 @@ def generate_llm(
                 chat, t, funnel, settings, annotate_template=ann, labels=labels
             )
     items, skipped = build_requests(
-        seeds, [t for t in templates if not t.marked or config.agent], store, config, labels
+        seeds,
+        [t for t in templates if not t.marked or config.agent],
+        store,
+        config,
+        labels,
+        grounder,
     )
     for t in templates:
         if t.marked and not config.agent:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.graph.records import Concept
+from hilgen_graph.grounding.records import LAYER_WORDS, RelatedConcept
 
 
 class Mention(BaseModel):
@@ -63,41 +64,13 @@ class Annotation(BaseModel):
 
 
 # --- what a generation call is about (typed input of chains and agents) --------------------------
-@dataclass(frozen=True, slots=True)
-class RelatedConcept:
-    """A concept retrieved from the graph for the model to use, with how it relates to the seed."""
-
-    id: str
-    name: str
-    layer: str  # parents | children | siblings | semantic_type | synonyms | related
-    semantic_types: tuple[str, ...] = ()  # type names, e.g. ("Disease or Syndrome",)
-    synonyms: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """One line for a grounded prompt: name, relation, semantic type, a synonym or two."""
-        parts = [f'"{self.name}"', LAYER_WORDS.get(self.layer, self.layer)]
-        if self.semantic_types:
-            parts.append(", ".join(self.semantic_types))
-        if self.synonyms:
-            parts.append("also called " + "; ".join(f'"{s}"' for s in self.synonyms))
-        return "- " + " | ".join(parts)
-
+# RelatedConcept and LAYER_WORDS are the grounding layer's (hilgen_graph.grounding.records).
 
 #: Instruction wording small models were seen to echo as their "sentence" (an earlier plan
 #: wording, kept so the funnel still catches it in old outputs).
 ECHO_PHRASES = ("the seed sentence rewritten with",)
 #: The plan's own wording ("use X instead of Y"), matched as a regular expression.
 ECHO_PATTERNS = (r"^\W*use\b.{1,120}\binstead of\b",)
-
-#: How each layer is said in a prompt.
-LAYER_WORDS: dict[str, str] = {
-    "parents": "broader concept (parent)",
-    "children": "narrower concept (child)",
-    "siblings": "sibling concept (same parent)",
-    "semantic_type": "concept of the same semantic type",
-    "synonyms": "synonym",
-    "related": "related concept",
-}
 
 
 @dataclass(frozen=True, slots=True)

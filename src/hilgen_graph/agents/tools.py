@@ -1,6 +1,8 @@
-"""Graph access for the LLM arm: retrieval of related concepts per layer, and the LangChain tools
-a tool-calling agent uses (look up a concept, fetch a layer of related concepts, get a concept's
-semantic type).
+"""Graph access for the LLM arm, thin over :mod:`hilgen_graph.grounding`: the LangChain tools a
+tool-calling agent uses (look up a concept, fetch a layer of related concepts, get a concept's
+semantic type). Linking, label profiles, the layered walk with its filters and display names are
+the grounding layer's (:class:`~hilgen_graph.grounding.grounder.Grounder`), the same the KG arm
+uses; names leave the graph only as display names.
 
 Every tool call is recorded in a :class:`ToolLog`, so the agent's result can say which
 neighbours it was shown (the intended concepts the funnel checks for).
@@ -17,59 +19,30 @@ from typing import Literal
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from hilgen_graph.agents.schemas import RelatedConcept
-from hilgen_graph.errors import ExpansionError
-from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.grounder import Grounder
+from hilgen_graph.grounding.layers import LAYERS, LayerConfig
+from hilgen_graph.grounding.records import RelatedConcept
 
-LAYERS = ("parents", "children", "siblings", "semantic_type", "synonyms")
 Layer = Literal["parents", "children", "siblings", "semantic_type", "synonyms"]
 DEFAULT_LIMIT = 10
-MAX_SYNONYMS = 2
+MAX_LOOKUP = 5
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "LAYERS",
+    "Layer",
+    "ToolLog",
+    "make_tools",
+    "retrieve_related",
+    "type_names",
+]
 
 
 def type_names(store: GraphStore, concept: Concept) -> tuple[str, ...]:
-    names = []
-    for tui in concept.semantic_types:
-        st = store.semantic_type(tui)
-        names.append(st.name if st is not None else tui)
-    return tuple(names)
-
-
-def synonyms_of(store: GraphStore, concept: Concept, limit: int = MAX_SYNONYMS) -> tuple[str, ...]:
-    """Up to ``limit`` synonyms that differ from the preferred name (after normalisation)."""
-    seen = {normalize(concept.preferred_name)}
-    out: list[str] = []
-    for t in store.synonyms(concept.id):
-        key = t.normalized or normalize(t.text)
-        if key in seen or "," in t.text:  # skip inverted MeSH forms ("Ataxia, Cerebellar")
-            continue
-        seen.add(key)
-        out.append(t.text)
-        if len(out) >= limit:
-            break
-    return tuple(out)
-
-
-def layer_concepts(
-    store: GraphStore, concept_id: str, layer: str, limit: int = DEFAULT_LIMIT, seed: int = 0
-) -> list[Concept]:
-    """The concepts of one HILGEN layer around ``concept_id`` (the concept itself excluded)."""
-    if layer == "parents":
-        found = store.parents(concept_id)
-    elif layer == "children":
-        found = store.children(concept_id)
-    elif layer == "siblings":
-        found = store.siblings(concept_id, limit=limit)
-    elif layer == "semantic_type":
-        found = store.same_semantic_type(concept_id, limit=limit, seed=seed)
-    elif layer == "synonyms":
-        c = store.concept(concept_id)
-        found = [c] if c is not None else []
-    else:
-        raise ExpansionError(f"unknown layer {layer!r}; allowed: {', '.join(LAYERS)}")
-    return [c for c in found if c.id != concept_id or layer == "synonyms"][:limit]
+    """The names of a concept's semantic types."""
+    return Grounder.for_store(store).type_names(concept)
 
 
 def retrieve_related(
@@ -78,36 +51,18 @@ def retrieve_related(
     layers: Sequence[str],
     limit: int = DEFAULT_LIMIT,
     seed: int = 0,
+    *,
+    label: str | None = None,
+    grounder: Grounder | None = None,
 ) -> list[RelatedConcept]:
-    """Related concepts of the given layers, each with its type names and a synonym or two;
-    at most ``limit`` in all, shared fairly between the layers, no concept twice."""
-    per_layer = {lay: layer_concepts(store, concept_id, lay, limit, seed) for lay in layers}
-    out: list[RelatedConcept] = []
-    seen = {concept_id}
-    i = 0
-    while len(out) < limit and any(i < len(v) for v in per_layer.values()):
-        for lay in layers:
-            items = per_layer[lay]
-            if i < len(items) and items[i].id not in seen and len(out) < limit:
-                c = items[i]
-                seen.add(c.id)
-                out.append(
-                    RelatedConcept(
-                        c.id, c.preferred_name, lay, type_names(store, c), synonyms_of(store, c)
-                    )
-                )
-        i += 1
-    return out
-
-
-def link_mention(store: GraphStore, text: str, concept_ids: Sequence[str] = ()) -> Concept | None:
-    """The concept of a gold mention: its corpus id when the graph has it, else string lookup."""
-    for cid in concept_ids:
-        c = store.concept(cid)
-        if c is not None:
-            return c
-    found = store.lookup(text)
-    return found[0] if found else None
+    """The grounding walk's picked concepts of ``layers`` around ``concept_id`` for a mention
+    labelled ``label`` (none: the concept's own semantic types), shared fairly up to ``limit``
+    (:meth:`Grounder.related`)."""
+    g = grounder or Grounder.for_store(store, config=LayerConfig(seed=seed))
+    concept = g.concept(concept_id)
+    if concept is None:
+        return []
+    return g.related(concept, label, "", layers, limit)
 
 
 # --- agent tools ---------------------------------------------------------------------------------
@@ -146,27 +101,40 @@ class TypeArgs(BaseModel):
 
 
 def make_tools(
-    store: GraphStore, log: ToolLog | None = None, limit: int = DEFAULT_LIMIT, seed: int = 0
+    store: GraphStore,
+    log: ToolLog | None = None,
+    limit: int = DEFAULT_LIMIT,
+    seed: int = 0,
+    *,
+    grounder: Grounder | None = None,
+    label: str | None = None,
 ) -> list[BaseTool]:
-    """The three graph tools; every call is recorded in ``log``."""
+    """The three graph tools over the grounding layer; every call is recorded in ``log``.
+    ``label`` is the label of the mention the agent writes about (its profile filters the
+    related concepts; none: the concept's own semantic types)."""
     tlog = log if log is not None else ToolLog()
+    g = grounder or Grounder.for_store(store, config=LayerConfig(seed=seed, top_k=limit))
 
     def lookup_concept(name: str) -> str:
         tlog.add_call("lookup_concept", {"name": name})
-        found = store.lookup(name)[:5]
-        return json.dumps(
-            [
-                {"id": c.id, "name": c.preferred_name, "semantic_types": list(type_names(store, c))}
-                for c in found
-            ]
-            or {"result": f"no concept named {name!r}"}
-        )
+        found = []
+        for c in g.linker.lookup(name):
+            shown = g.display_name(c)
+            if shown is None:  # no natural name: never shown raw
+                continue
+            found.append({"id": c.id, "name": shown, "semantic_types": list(g.type_names(c))})
+            if len(found) >= MAX_LOOKUP:
+                break
+        return json.dumps(found or {"result": f"no concept named {name!r}"})
 
     def related_concepts(concept_id: str, layer: str) -> str:
         tlog.add_call("related_concepts", {"concept_id": concept_id, "layer": layer})
-        if store.concept(concept_id) is None:
+        concept = g.concept(concept_id)
+        if concept is None:
             return json.dumps({"error": f"no concept with id {concept_id!r}; use lookup_concept"})
-        items = retrieve_related(store, concept_id, [layer], limit, seed)
+        if layer not in LAYERS:
+            return json.dumps({"error": f"unknown layer {layer!r}; allowed: {', '.join(LAYERS)}"})
+        items = g.related(concept, label, "", [layer], limit)
         tlog.add_related(items)
         return json.dumps(
             [
@@ -184,7 +152,7 @@ def make_tools(
 
     def semantic_type(concept_id: str) -> str:
         tlog.add_call("semantic_type", {"concept_id": concept_id})
-        c = store.concept(concept_id)
+        c = g.concept(concept_id)
         if c is None:
             return json.dumps({"error": f"no concept with id {concept_id!r}"})
         types = []
@@ -193,7 +161,7 @@ def make_tools(
             types.append(
                 {"tui": tui, "name": st.name if st else "", "group": st.group if st else ""}
             )
-        return json.dumps({"id": c.id, "name": c.preferred_name, "semantic_types": types})
+        return json.dumps({"id": c.id, "name": g.display_name(c) or "", "semantic_types": types})
 
     return [
         StructuredTool.from_function(

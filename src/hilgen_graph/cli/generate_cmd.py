@@ -117,6 +117,15 @@ def register(root: typer.Typer) -> None:
                 help="collapse every label to this one (e.g. Disease) before sampling"
             ),
         ] = None,
+        label_groups: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--label-groups",
+                help="LABEL=GROUP[,GROUP]: the semantic groups LABEL may link to and use "
+                "(repeatable; overrides the registry; other labels get a profile from their "
+                "mentions linked by id or name)",
+            ),
+        ] = None,
         layers: Annotated[
             str | None,
             typer.Option(
@@ -158,6 +167,7 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Write grounded synthetic sentences for the k-shot seeds (resumable, cached)."""
         from hilgen_graph.agents.generate import GenerateConfig, generate_llm
+        from hilgen_graph.grounding.label_groups import parse_label_groups
 
         names = tuple(n.strip() for n in (prompt or "").split(",") if n.strip())
         if not names:
@@ -188,6 +198,7 @@ def register(root: typer.Typer) -> None:
             prompts_dirs=tuple(prompts_dir or ()),
             cache=cache,
             store_ref=str(store) if store is not None else (uri or ""),
+            label_groups=parse_label_groups(label_groups),
         )
         key_line = api_key_line(model, base_url)
         err_console.print(f"[dim]{safe(key_line)}[/]", highlight=False)

@@ -1,19 +1,31 @@
-"""Exploring a concept's is-a neighbourhood: a ``networkx.DiGraph``, a tree, and drawings.
+"""Exploring the expansion neighbourhood of a mention or concept as the arms see it.
 
-Functions here return data or the paths they wrote; printing belongs to the CLI.
-Drawings: ``.png`` (matplotlib), ``.html`` (a self-contained page with an inline SVG) and
-``.graphml`` (networkx). Layout: parents above, children below, one row per is-a generation.
+:func:`explore` links what the user typed (a concept id, a name or a mention text) with the
+grounding layer's linker, walks the five layers around each linked concept with the grounding
+layer's walk (the same filters, display names and top-k as both arms), and returns an
+:class:`Exploration`: the link (chosen concept, method, runner-up candidates with scores) and, per
+layer, every picked related concept and every excluded candidate with the filter that excluded
+it. Nothing here re-implements linking or the walk; it only arranges their records for people.
+
+Drawings of an exploration (:func:`draw`): ``.html`` (an offline interactive page drawn by
+pyvis, :mod:`hilgen_graph.graph.explore_page`), ``.png`` (a layered matplotlib drawing,
+:mod:`hilgen_graph.graph.explore_png`) and ``.graphml`` (networkx).
+
+The generic is-a breadth-first neighbourhood (:func:`bfs_neighbourhood`) used by the stores'
+``neighbourhood`` also lives here. Functions return data or the paths they wrote; printing
+belongs to the CLI.
 """
 
 from __future__ import annotations
 
-import html
 import os
+import re
 import tempfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
@@ -21,12 +33,18 @@ from hilgen_graph.errors import GraphError
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
 
+if TYPE_CHECKING:
+    from hilgen_graph.corpus.kshot import KShotSample
+    from hilgen_graph.grounding.grounder import Grounder
+    from hilgen_graph.grounding.layers import LayerConfig
+    from hilgen_graph.grounding.linker import Link, LinkingReport
+    from hilgen_graph.grounding.records import LayerWalk
+
 EdgeFn = Callable[[str], tuple[list[tuple[str, str]], list[tuple[str, str]]]]
 """``edges(id) -> (up, down)``: (parent id, source) and (child id, source) pairs of a concept."""
 ConceptsFn = Callable[[list[str]], dict[str, Concept]]
 
 DRAW_FORMATS: Final = (".png", ".html", ".graphml")
-MAX_PER_ROW: Final = 10  # nodes per drawn row before a generation wraps
 
 
 def bfs_neighbourhood(
@@ -114,93 +132,430 @@ def resolve_concept(store: GraphStore, id_or_name: str) -> Concept:
     return matches[0]
 
 
-# --- tree view ----------------------------------------------------------------------------------
-@dataclass
-class TreeNode:
-    """One line of the tree: a concept, how it relates to its tree parent, and its branches."""
+# --- the records of an exploration ---------------------------------------------------------------
+CENTRE: Final = "centre"
+PICKED: Final = "picked"
+EXCLUDED: Final = "excluded"
 
-    id: str
+
+@dataclass(frozen=True, slots=True)
+class ExploredNode:
+    """One thing drawn: a centre (linked) concept, or a related concept/name of one layer that the
+    walk picked or excluded. ``key`` is unique within an exploration."""
+
+    key: str
+    concept_id: str
     name: str
-    relation: str  # "root", "parent", "child"
-    semantic_types: tuple[str, ...] = ()
-    branches: list[TreeNode] = field(default_factory=list)
+    layer: str  # a grounding layer name, or "centre"
+    status: str  # centre | picked | excluded
+    centre_id: str
+    filter: str = ""  # excluded: the filter that excluded it
+    semantic_types: tuple[str, ...] = ()  # semantic type names
+    source: str = ""  # knowledge source (e.g. MSH)
+    relation_path: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "concept_id": self.concept_id,
+            "name": self.name,
+            "layer": self.layer,
+            "status": self.status,
+            "filter": self.filter,
+            "semantic_types": list(self.semantic_types),
+            "source": self.source,
+            "relation_path": list(self.relation_path),
+        }
 
 
-def neighbourhood_tree(graph: nx.DiGraph, root: str, depth: int) -> TreeNode:
-    """A tree for the terminal: the root, its ancestors upward and its descendants downward."""
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The layers around one linked concept, as the grounding walk returned them.
 
-    def node(cid: str, relation: str) -> TreeNode:
-        data = graph.nodes[cid]
-        return TreeNode(cid, data.get("name", ""), relation, tuple(data.get("semantic_types", ())))
+    ``types`` gives the semantic type names of the centre and of excluded candidates (picked
+    related concepts carry their own), looked up for display only."""
 
-    def grow(tree: TreeNode, relation: str, level: int, path: set[str]) -> None:
-        if level >= depth:
-            return
-        step = graph.successors if relation == "parent" else graph.predecessors
-        for other in sorted(step(tree.id)):
-            if other in path:
-                continue
-            branch = node(other, relation)
-            grow(branch, relation, level + 1, path | {other})
-            tree.branches.append(branch)
+    centre: Concept
+    walks: tuple[LayerWalk, ...]
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    if root not in graph:
-        raise GraphError(f"{root!r} is not in the neighbourhood graph", fix="check the concept id")
-    top = node(root, "root")
-    grow(top, "parent", 0, {root})
-    ups = list(top.branches)
-    top.branches = []
-    grow(top, "child", 0, {root})
-    top.branches = ups + top.branches
-    return top
+    @property
+    def centre_key(self) -> str:
+        return f"{CENTRE}|{self.centre.id}"
+
+    def nodes(self) -> list[ExploredNode]:
+        """The centre, then per layer (walk order) the picked and then the excluded candidates."""
+        cid = self.centre.id
+        out = [
+            ExploredNode(
+                self.centre_key,
+                cid,
+                self.centre.preferred_name,
+                CENTRE,
+                CENTRE,
+                cid,
+                semantic_types=self.types.get(cid, ()),
+            )
+        ]
+        for walk in self.walks:
+            for i, rel in enumerate(walk.picked):
+                out.append(
+                    ExploredNode(
+                        f"{cid}|{walk.layer}|{PICKED}|{i}",
+                        rel.concept_id,
+                        rel.name,
+                        walk.layer,
+                        PICKED,
+                        cid,
+                        semantic_types=tuple(rel.semantic_types)
+                        or self.types.get(rel.concept_id, ()),
+                        source=rel.knowledge_source,
+                        relation_path=tuple(rel.relation_path),
+                    )
+                )
+            for i, ex in enumerate(walk.excluded):
+                out.append(
+                    ExploredNode(
+                        f"{cid}|{walk.layer}|{EXCLUDED}|{i}",
+                        ex.concept_id,
+                        ex.name,
+                        walk.layer,
+                        EXCLUDED,
+                        cid,
+                        filter=ex.filter,
+                        semantic_types=self.types.get(ex.concept_id, ()),
+                    )
+                )
+        return out
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """Per layer: how many related concepts were picked and how many excluded, by filter."""
+        return {
+            w.layer: {"picked": len(w.picked), "excluded": dict(sorted(w.dropped.items()))}
+            for w in self.walks
+        }
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """What :func:`explore` found for one query: how it linked and each linked concept's layers.
+
+    ``link`` is the grounding linker's :class:`~hilgen_graph.grounding.linker.Link` (with its
+    runner-up candidates); ``neighbourhoods`` holds one entry per linked concept (a composite
+    mention links to several); ``settings`` records the walk's settings (layers, top-k, seed,
+    preset) and ``profile`` the label's profile as the linker describes it."""
+
+    query: str
+    label: str
+    link: Link
+    neighbourhoods: tuple[Neighbourhood, ...]
+    profile: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mention(self) -> str:
+        return self.link.entity.text
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.neighbourhoods)
+
+    def nodes(self) -> list[ExploredNode]:
+        return [n for nb in self.neighbourhoods for n in nb.nodes()]
+
+    def layer_names(self) -> list[str]:
+        names: dict[str, None] = {}
+        for nb in self.neighbourhoods:
+            for w in nb.walks:
+                names.setdefault(w.layer, None)
+        return list(names)
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """Per layer over every linked concept: picked, and excluded by filter."""
+        total: dict[str, dict[str, Any]] = {}
+        for nb in self.neighbourhoods:
+            for w in nb.walks:
+                slot = total.setdefault(w.layer, {"picked": 0, "excluded": Counter()})
+                slot["picked"] += len(w.picked)
+                slot["excluded"].update(w.dropped)
+        return {
+            k: {"picked": v["picked"], "excluded": dict(sorted(v["excluded"].items()))}
+            for k, v in total.items()
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The exploration as one JSON object (``hilgen graph explore --json``)."""
+        link = self.link
+        return {
+            "query": self.query,
+            "mention": self.mention,
+            "label": self.label,
+            "profile": self.profile,
+            "link": {
+                "method": link.method.value,
+                "linked": link.linked,
+                "concepts": [{"id": c.id, "name": c.preferred_name} for c in link.concepts],
+                "score": round(link.score, 4),
+                "matched": link.matched,
+                "reason": link.reason,
+                "unresolved_ids": list(link.unresolved_ids),
+                "candidates": [c.as_dict() for c in link.candidates],
+            },
+            "settings": dict(self.settings),
+            "neighbourhoods": [
+                {
+                    "concept": {
+                        "id": nb.centre.id,
+                        "name": nb.centre.preferred_name,
+                        "semantic_types": list(nb.types.get(nb.centre.id, ())),
+                    },
+                    "layers": {
+                        w.layer: {
+                            "picked": [
+                                n.as_dict()
+                                for n in nb.nodes()
+                                if n.layer == w.layer and n.status == PICKED
+                            ],
+                            "excluded": [
+                                n.as_dict()
+                                for n in nb.nodes()
+                                if n.layer == w.layer and n.status == EXCLUDED
+                            ],
+                        }
+                        for w in nb.walks
+                    },
+                }
+                for nb in self.neighbourhoods
+            ],
+            "counts": self.counts(),
+        }
+
+
+# --- building explorations on the grounding layer -----------------------------------------------
+def explore_link(
+    grounder: Grounder,
+    link: Link,
+    *,
+    query: str | None = None,
+    layers: Sequence[str] | None = None,
+    preset_name: str = "default",
+) -> Exploration:
+    """The exploration of one link: the grounding walk of ``layers`` around each linked concept,
+    for the link's mention and label, exactly as the arms call it (an unlabelled link walks
+    with each concept's own semantic types as its profile)."""
+    from hilgen_graph.grounding.layers import LAYERS
+
+    wanted = tuple(layers or LAYERS)
+    mention = link.entity.text
+    walk_label = link.entity.label or None
+    hoods = []
+    profiles: dict[str, None] = {}
+    for concept in link.concepts:
+        walks = tuple(grounder.walk(concept, walk_label, mention, wanted))
+        key = grounder.label_for(concept, walk_label)
+        profiles.setdefault(grounder.linker.profile(key).describe(), None)
+        ids = dict.fromkeys(
+            [concept.id]
+            + [r.concept_id for w in walks for r in w.picked if not r.semantic_types]
+            + [e.concept_id for w in walks for e in w.excluded]
+        )
+        types: dict[str, tuple[str, ...]] = {}
+        for cid in ids:
+            found = concept if cid == concept.id else grounder.concept(cid)
+            if found is not None:
+                types[cid] = grounder.type_names(found)
+        hoods.append(Neighbourhood(concept, walks, types))
+    if not profiles and walk_label:
+        profiles.setdefault(grounder.linker.profile(walk_label).describe(), None)
+    cfg = grounder.expander.config
+    return Exploration(
+        query=mention if query is None else query,
+        label=link.entity.label,
+        link=link,
+        neighbourhoods=tuple(hoods),
+        profile="; ".join(profiles),
+        settings={
+            "layers": list(wanted),
+            "preset": preset_name,
+            "top_k": cfg.top_k,
+            "seed": cfg.seed,
+            "isa_source": cfg.isa_source,
+            "min_parent_depth": cfg.min_parent_depth,
+            "sibling_fanout": cfg.sibling_fanout,
+            "keep_label_group": cfg.keep_label_group,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ExploreOptions:
+    """How :func:`explore` and :func:`explore_sample` link and walk (the ``augment kg`` options
+    that change what the arms get)."""
+
+    layers: tuple[str, ...] | None = None  # None: every layer
+    config: LayerConfig | None = None  # None: the preset's
+    preset_name: str = "default"
+    label_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    approximate: bool = True
+    approx_threshold: float | None = None  # None: the linker's default
+
+
+def _grounder(store: GraphStore, options: ExploreOptions, config: LayerConfig) -> Grounder:
+    from hilgen_graph.grounding.grounder import Grounder
+    from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD
+
+    threshold = options.approx_threshold
+    return Grounder.for_store(
+        store,
+        label_groups=options.label_groups,
+        config=config,
+        approximate=options.approximate,
+        approx_threshold=DEFAULT_APPROX_THRESHOLD if threshold is None else threshold,
+    )
+
+
+def _walk_config(options: ExploreOptions) -> tuple[tuple[str, ...], LayerConfig]:
+    from hilgen_graph.grounding.layers import LAYERS, preset
+
+    layers = tuple(options.layers or LAYERS)
+    return layers, options.config or preset(options.preset_name)
+
+
+def explore(
+    store: GraphStore,
+    query: str,
+    *,
+    label: str = "",
+    options: ExploreOptions | None = None,
+) -> Exploration:
+    """Link ``query`` (a concept id, a name or a mention text) for ``label`` and walk the layers
+    around what it links to.
+
+    A concept id of the store links as a gold mention with that corpus id would (its preferred
+    name is the mention text); anything else links as a mention text (exact, normalised, then
+    approximate; a label without a profile links by exact or normalised name only). Without
+    ``label`` the walk keeps related concepts to the linked concept's own semantic types, as
+    the LLM arm's agent does when it explores on its own."""
+    from hilgen_graph.corpus.records import Entity
+    from hilgen_graph.grounding.layers import check_store_supports
+
+    opts = options or ExploreOptions()
+    text = query.strip()
+    if not text:
+        raise GraphError(
+            "nothing to explore: the query is empty",
+            fix="pass a concept id (e.g. D006973), a name or a mention text",
+        )
+    layers, cfg = _walk_config(opts)
+    check_store_supports(store, layers, cfg)
+    grounder = _grounder(store, opts, cfg)
+    known = store.concept(text)
+    entity = (
+        Entity(0, len(known.preferred_name), known.preferred_name, label, (known.id,))
+        if known is not None
+        else Entity(0, len(text), text, label)
+    )
+    link = grounder.link(entity)
+    return explore_link(grounder, link, query=query, layers=layers, preset_name=opts.preset_name)
+
+
+@dataclass(frozen=True)
+class SampleExploration:
+    """Every gold mention of a k-shot sample explored, with the linking report."""
+
+    sample: KShotSample
+    corpus: str
+    rows: tuple[tuple[str, Exploration], ...]  # (sentence id, exploration) per gold mention
+    linking: LinkingReport
+    layers: tuple[str, ...]
+
+    def totals(self) -> dict[str, dict[str, Any]]:
+        """Per layer over every mention: picked, and excluded by filter (what ``augment kg
+        --json`` reports as ``related`` and ``filtered_by_reason``)."""
+        total: dict[str, dict[str, Any]] = {
+            x: {"picked": 0, "excluded": Counter()} for x in self.layers
+        }
+        for _sid, exp in self.rows:
+            for layer, c in exp.counts().items():
+                total[layer]["picked"] += c["picked"]
+                total[layer]["excluded"].update(c["excluded"])
+        return {
+            k: {"picked": v["picked"], "excluded": dict(sorted(v["excluded"].items()))}
+            for k, v in total.items()
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sample": self.sample.as_dict(),
+            "corpus": self.corpus,
+            "mentions": len(self.rows),
+            "linked_mentions": len(self.linking.linked),
+            "unlinked_mentions": len(self.linking.unlinked),
+            "by_method": self.linking.by_method,
+            "layers": self.totals(),
+        }
+
+
+def explore_sample(
+    store: GraphStore,
+    corpus: str | Path,
+    sample_file: str | Path,
+    *,
+    fmt: str | None = None,
+    options: ExploreOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SampleExploration:
+    """Explore every gold mention of the k-shot sample in ``sample_file`` (of ``corpus``) as
+    ``hilgen augment kg --sample`` expands them: profiles learnt from the sample, every gold
+    mention linked, each linked concept walked with ``options`` (whose seed, like ``augment
+    kg --seed``, seeds the walk)."""
+    from hilgen_graph.corpus.kshot import sample_corpus
+    from hilgen_graph.grounding.layers import check_store_supports
+
+    opts = options or ExploreOptions()
+    drawn = sample_corpus(corpus, fmt, sample_file=sample_file)
+    layers, cfg = _walk_config(opts)
+    check_store_supports(store, layers, cfg)
+    grounder = _grounder(store, opts, cfg)
+    grounder.learn(drawn.seeds)
+    linking = grounder.linker.link_sentences(drawn.seeds)
+    rows = []
+    for i, link in enumerate(linking.links, start=1):
+        exp = explore_link(grounder, link, layers=layers, preset_name=opts.preset_name)
+        rows.append((link.sentence_id, exp))
+        if progress is not None:
+            progress(i, len(linking.links))
+    return SampleExploration(drawn.sample, str(corpus), tuple(rows), linking, layers)
 
 
 # --- drawing ------------------------------------------------------------------------------------
-def _generations(graph: nx.DiGraph, root: str) -> dict[str, int]:
-    """Signed is-a distance from the root: parents negative, children positive."""
-    level = {root: 0}
-    queue = [root]
-    while queue:
-        nxt: list[str] = []
-        for cid in queue:
-            for parent in sorted(graph.successors(cid)):
-                if parent not in level:
-                    level[parent] = level[cid] - 1
-                    nxt.append(parent)
-            for child in sorted(graph.predecessors(cid)):
-                if child not in level:
-                    level[child] = level[cid] + 1
-                    nxt.append(child)
-        queue = nxt
-    for cid in graph.nodes:
-        level.setdefault(cid, 0)
-    return level
-
-
-def layout(graph: nx.DiGraph, root: str) -> dict[str, tuple[float, float]]:
-    """Deterministic positions: one band per generation (parents on top), ids left to right;
-    a generation wider than ``MAX_PER_ROW`` wraps onto further rows of its band."""
-    level = _generations(graph, root)
-    bands: dict[int, list[str]] = {}
-    for cid in sorted(graph.nodes):
-        bands.setdefault(level[cid], []).append(cid)
-    pos: dict[str, tuple[float, float]] = {}
-    line = 0
-    for lv in sorted(bands):
-        ids = bands[lv]
-        for start in range(0, len(ids), MAX_PER_ROW):
-            row = ids[start : start + MAX_PER_ROW]
-            for i, cid in enumerate(row):
-                pos[cid] = ((i + 0.5) / len(row), -float(line))
-            line += 1
-    return pos
-
-
-def _label(graph: nx.DiGraph, cid: str, width: int = 28) -> str:
-    name = str(graph.nodes[cid].get("name", ""))
-    if len(name) > width:
-        name = name[: width - 1] + "…"
-    return f"{cid}\n{name}" if name else cid
+def to_networkx(exp: Exploration) -> nx.DiGraph:
+    """The exploration's concepts as a ``networkx.DiGraph``: each linked concept and each related
+    concept of the concept layers (synonyms are names of the centre: they are the centre's
+    ``synonyms`` attribute), edges from the centre with ``layer``, ``status``, ``filter`` and
+    ``source`` (the knowledge source)."""
+    graph = nx.DiGraph()
+    for nb in exp.neighbourhoods:
+        for n in nb.nodes():
+            if n.status == CENTRE:
+                graph.add_node(n.concept_id, name=n.name, semantic_types=n.semantic_types)
+                graph.nodes[n.concept_id].setdefault("synonyms", ())
+                continue
+            if n.layer == "synonyms":
+                if n.status == PICKED:
+                    data = graph.nodes[n.centre_id]
+                    data["synonyms"] = (*data["synonyms"], n.name)
+                continue
+            if n.concept_id not in graph:
+                graph.add_node(n.concept_id, name=n.name, semantic_types=n.semantic_types)
+            graph.add_edge(
+                n.centre_id,
+                n.concept_id,
+                layer=n.layer,
+                status=n.status,
+                filter=n.filter,
+                source=n.source,
+            )
+    return graph
 
 
 def _atomic_target(out: Path) -> tuple[int, Path]:
@@ -209,115 +564,27 @@ def _atomic_target(out: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
-def _write_png(graph: nx.DiGraph, root: str, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pos = layout(graph, root)
-    rows = max(1, len({y for _, y in pos.values()}))
-    widest = max([sum(1 for p in pos.values() if p[1] == y) for _, y in pos.values()] or [1])
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * widest), max(3.0, 1.8 * rows)))
-    colours = ["#f4a261" if n == root else "#a8dadc" for n in graph.nodes]
-    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=True, arrowstyle="-|>", edge_color="#555555")
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=900)
-    nx.draw_networkx_labels(
-        graph, pos, labels={n: _label(graph, n) for n in graph.nodes}, ax=ax, font_size=7
-    )
-    ax.set_title(f"is-a neighbourhood of {root} (arrows: child → parent)")
-    ax.axis("off")
-    fig.tight_layout()
-    fd, tmp = _atomic_target(out)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", dpi=120)
-        os.replace(tmp, out)
-    finally:
-        plt.close(fig)
-        tmp.unlink(missing_ok=True)
+#: Characters XML 1.0 cannot hold at all (not even as ``&#...;``): C0 controls but TAB, LF and
+#: CR (NUL, ESC ...), lone surrogates, U+FFFE and U+FFFF.
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _svg(graph: nx.DiGraph, root: str) -> str:
-    pos = layout(graph, root)
-    ys = sorted({y for _, y in pos.values()}, reverse=True)
-    widest = max([sum(1 for p in pos.values() if p[1] == y) for y in ys] or [1])
-    width, row_h, box_w, box_h = max(640, 220 * widest), 110, 200, 44
-    height = row_h * max(len(ys), 1) + 40
-    row_of = {y: i for i, y in enumerate(ys)}
-
-    def xy(cid: str) -> tuple[float, float]:
-        x, y = pos[cid]
-        return x * width, 30 + row_of[y] * row_h + box_h / 2
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="11">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
-    ]
-    for child, parent, data in sorted(graph.edges(data=True)):
-        (x1, y1), (x2, y2) = xy(child), xy(parent)
-        y1 += -box_h / 2 if y2 < y1 else box_h / 2
-        y2 += box_h / 2 if y2 < y1 else -box_h / 2
-        title = html.escape(f"{child} is-a {parent} ({data.get('source', '')})")
-        parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#555" '
-            f'marker-end="url(#arrow)"><title>{title}</title></line>'
-        )
-    for cid in sorted(graph.nodes):
-        x, y = xy(cid)
-        data = graph.nodes[cid]
-        fill = "#f4a261" if cid == root else "#a8dadc"
-        name = str(data.get("name", ""))
-        short = name if len(name) <= 30 else name[:29] + "…"
-        tip = html.escape(f"{cid} {name} {' '.join(data.get('semantic_types', ()))}")
-        parts.append(
-            f'<g><title>{tip}</title><rect x="{x - box_w / 2:.1f}" y="{y - box_h / 2:.1f}" '
-            f'width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#333"/>'
-            f'<text x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-weight="bold">'
-            f"{html.escape(cid)}</text>"
-            f'<text x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle">'
-            f"{html.escape(short)}</text></g>"
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _write_text(out: Path, text: str) -> None:
-    fd, tmp = _atomic_target(out)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
-
-
-def _write_html(graph: nx.DiGraph, root: str, out: Path) -> None:
-    title = html.escape(f"is-a neighbourhood of {root}")
-    rows = "\n".join(
-        f"<tr><td>{html.escape(c)}</td><td>{html.escape(str(d.get('name', '')))}</td>"
-        f"<td>{html.escape(' '.join(d.get('semantic_types', ())))}</td></tr>"
-        for c, d in sorted(graph.nodes(data=True))
-    )
-    page = (
-        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-        f"<body><h1>{title}</h1><p>Arrows point from child to parent.</p>\n"
-        f"{_svg(graph, root)}\n"
-        '<table border="1" cellpadding="3"><tr><th>id</th><th>name</th>'
-        f"<th>semantic types</th></tr>\n{rows}\n</table></body></html>\n"
-    )
-    _write_text(out, page)
+def xml_text(text: object) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD, so that a name with
+    NUL or ESC still gives a well-formed GraphML file (ids are mapped the same way)."""
+    return _XML_ILLEGAL.sub("\ufffd", str(text))
 
 
 def _write_graphml(graph: nx.DiGraph, out: Path) -> None:
     flat = nx.DiGraph()
     for cid, data in graph.nodes(data=True):
         flat.add_node(
-            cid,
-            name=str(data.get("name", "")),
-            semantic_types=",".join(data.get("semantic_types", ())),
+            xml_text(cid),
+            name=xml_text(data.get("name", "")),
+            semantic_types=xml_text(",".join(data.get("semantic_types", ()))),
         )
     for child, parent, data in graph.edges(data=True):
-        flat.add_edge(child, parent, source=str(data.get("source", "")))
+        flat.add_edge(xml_text(child), xml_text(parent), source=xml_text(data.get("source", "")))
     fd, tmp = _atomic_target(out)
     os.close(fd)
     try:
@@ -327,8 +594,8 @@ def _write_graphml(graph: nx.DiGraph, out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def draw(graph: nx.DiGraph, root: str, out: str | Path) -> Path:
-    """Write the neighbourhood to ``out`` (.png, .html or .graphml, by suffix); return the path."""
+def draw(exp: Exploration, out: str | Path) -> Path:
+    """Write ``exp`` to ``out`` (.html, .png or .graphml, by suffix); return the path."""
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in DRAW_FORMATS:
@@ -338,35 +605,13 @@ def draw(graph: nx.DiGraph, root: str, out: str | Path) -> Path:
             fix=f"use one of {', '.join(DRAW_FORMATS)}",
         )
     if suffix == ".png":
-        _write_png(graph, root, path)
+        from hilgen_graph.graph.explore_png import render_png
+
+        render_png(exp, path)
     elif suffix == ".html":
-        _write_html(graph, root, path)
+        from hilgen_graph.graph.explore_page import write_page
+
+        write_page(exp, path)
     else:
-        _write_graphml(graph, path)
+        _write_graphml(to_networkx(exp), path)
     return path
-
-
-@dataclass(frozen=True)
-class Exploration:
-    """The result of :func:`explore`: the root, its neighbourhood, its tree and any drawing."""
-
-    root: Concept
-    graph: nx.DiGraph
-    tree: TreeNode
-    drawing: Path | None
-
-
-def explore(
-    store: GraphStore,
-    id_or_name: str,
-    *,
-    depth: int = 2,
-    limit: int = 200,
-    out: str | Path | None = None,
-) -> Exploration:
-    """Resolve ``id_or_name``, take its neighbourhood, build the tree, draw it if ``out``."""
-    root = resolve_concept(store, id_or_name)
-    graph = store.neighbourhood(root.id, depth=depth, limit=limit)
-    tree = neighbourhood_tree(graph, root.id, depth)
-    drawing = draw(graph, root.id, out) if out is not None else None
-    return Exploration(root, graph, tree, drawing)

@@ -15,11 +15,17 @@ the filters, a seeded sample picks ``top_k`` of them (deterministic given the se
   the hierarchy, and (optional) those with more than ``max_parent_descendants`` descendants;
   siblings come only through the parents that are kept;
 * sibling fan-out is capped per parent (``sibling_fanout``, taken in id order before sampling);
-* related concepts must stay in the semantic groups allowed for the entity's label;
-* names are cleaned for display (:mod:`hilgen_graph.grounding.names`), and names that cannot sit
-  in a sentence (brackets, ``&``) or that equal the mention are dropped.
+* related concepts must stay in the entity label's profile
+  (:mod:`hilgen_graph.grounding.label_groups`); a label without a profile is not expanded;
+* names are rendered for display (:mod:`hilgen_graph.grounding.names`): an inverted heading
+  without a natural term of the same words, or a name that cannot sit in a sentence, is
+  excluded; so is a name equal to the mention or to an earlier one.
 
-Every drop is counted by reason. :data:`PRESETS` holds ``default`` and ``paper-code``: the
+Each layer around one source concept is one :class:`~hilgen_graph.grounding.records.LayerWalk`:
+the picked :class:`~hilgen_graph.grounding.records.RelatedConcept` records and every excluded
+candidate with the filter (:class:`Filter`) that excluded it. Both arms use this one walk: the
+KG arm substitutes the picked names, the LLM arm's prompts and agent tools list them
+(:meth:`Expander.related`). :data:`PRESETS` holds ``default`` and ``paper-code``: the
 published HILGEN code's choices (top-10 concepts by a search for the mention as "related
 concepts", SNOMEDCT_US parents then children with 10 in total, siblings of the first parent
 only, no cleaning and no filters).
@@ -28,38 +34,56 @@ only, no cleaning and no filters).
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.errors import ExpansionError
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.linker import Linker
-from hilgen_graph.grounding.names import NameOptions, display_name, is_inverted, strip_qualifiers
+from hilgen_graph.grounding.names import (
+    NameIssue,
+    NameOptions,
+    Rendered,
+    is_inverted,
+    render,
+    strip_qualifiers,
+)
+from hilgen_graph.grounding.records import Excluded, LayerWalk, RelatedConcept
 
 LAYERS: tuple[str, ...] = ("synonyms", "semantic_type", "parents", "children", "siblings")
 DEFAULT_TOP_K = 10
+MAX_DESCRIBED_SYNONYMS = 2
 # Term types of synonyms that are not synonyms (OBO scopes: related, broader, narrower terms).
 NON_SYNONYM_TERM_TYPES: frozenset[str] = frozenset({"RELATED", "BROAD", "NARROW"})
-_UNUSABLE = set("[]&<>|{}")
 _MAX_DEPTH = 40
 
 
-class DropReason:
-    """Reasons a related concept or name is not used (counted per layer)."""
+class Filter:
+    """The filters of the walk, by the display name each exclusion carries."""
 
     OVER_GENERAL = "over-general parent"
-    OUTSIDE_GROUP = "outside the label's semantic groups"
+    OUTSIDE_PROFILE = "outside the label's profile"
+    NO_PROFILE = "label has no profile"
     FANOUT = "sibling fan-out cap"
     SAME_AS_MENTION = "same name as the mention"
     DUPLICATE_NAME = "duplicate name"
     UNUSABLE_NAME = "name unusable in a sentence"
+    NO_NATURAL_NAME = "no natural name (inverted heading)"
+    EMPTY_NAME = "empty name"
     NOT_A_SYNONYM = "related/broader/narrower term, not a synonym"
     NOT_SAMPLED = "beyond top-k"
+
+
+DropReason = Filter  # the name the KG arm's counts used before
+
+_NAME_FILTER = {
+    NameIssue.EMPTY: Filter.EMPTY_NAME,
+    NameIssue.INVERTED: Filter.NO_NATURAL_NAME,
+    NameIssue.UNUSABLE: Filter.UNUSABLE_NAME,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +119,7 @@ PRESETS: dict[str, LayerConfig] = {
         sibling_fanout=None,
         siblings_first_parent_only=True,
         keep_label_group=False,
-        names=NameOptions(clean=False, lower_case=False, uninvert_fallback=False),
+        names=NameOptions(clean=False, lower_case=False),
         exclude_non_synonyms=False,
         synonyms_by_search=True,
         parents_children_share_k=True,
@@ -121,27 +145,12 @@ def parse_layers(spec: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
-    """One related name for a linked concept, with how it was reached."""
-
-    layer: str
-    source_concept_id: str
-    concept_id: str
-    name: str
-    relation_path: tuple[str, ...]
-    knowledge_source: str
-
-
-@dataclass
-class LayerResult:
-    related: list[Related]
-    dropped: Counter[str]
+Candidate = tuple[Concept, tuple[str, ...], str]  # (concept, relation path, knowledge source)
 
 
 @dataclass
 class Expander:
-    """Computes layers for linked concepts of ``store`` (caches per concept)."""
+    """The layered walk over ``store`` (caches per concept); see the module docstring."""
 
     store: GraphStore
     linker: Linker
@@ -150,8 +159,9 @@ class Expander:
     _desc: dict[str, int] = field(default_factory=dict, repr=False)
     _parents: dict[str, list[Concept]] = field(default_factory=dict, repr=False)
     _edge_sources: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
-    _names: dict[str, str] = field(default_factory=dict, repr=False)
+    _names: dict[str, Rendered] = field(default_factory=dict, repr=False)
     _sources: dict[str, str] | None = field(default=None, repr=False)
+    _type_names: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- graph helpers -------------------------------------------------------------------------
     @property
@@ -227,73 +237,122 @@ class Expander:
             self._edge_sources[key] = found
         return self._edge_sources[key]
 
-    def name_of(self, concept: Concept) -> str:
-        """The display name of a related concept (its natural entry term when inverted)."""
+    def rendered(self, concept: Concept) -> Rendered:
+        """The display name of a related concept (its natural term when the preferred name is
+        an inverted heading; not renderable when it has none)."""
         if concept.id not in self._names:
             terms: list[str] = []
             opts = self.config.names
             if opts.clean and is_inverted(strip_qualifiers(concept.preferred_name)):
                 terms = [t.text for t in self.store.synonyms(concept.id)]
-            self._names[concept.id] = display_name(concept.preferred_name, terms, opts)
+            self._names[concept.id] = render(concept.preferred_name, terms, opts)
         return self._names[concept.id]
 
+    def name_of(self, concept: Concept) -> str | None:
+        return self.rendered(concept).name
+
     # --- filtering and ranking -----------------------------------------------------------------
-    def _sample(self, items: list[Related], key: str, dropped: Counter[str]) -> list[Related]:
+    def _sample(
+        self, items: list[RelatedConcept], key: str, excluded: list[Excluded]
+    ) -> list[RelatedConcept]:
         k = self.config.top_k
         if len(items) <= k:
             return items
         rng = random.Random(f"{self.config.seed}|{key}")
-        picked = sorted(rng.sample(range(len(items)), k))
-        dropped[DropReason.NOT_SAMPLED] += len(items) - k
-        return [items[i] for i in picked]
+        picked = set(rng.sample(range(len(items)), k))
+        excluded.extend(
+            Excluded(r.concept_id, r.name, Filter.NOT_SAMPLED)
+            for i, r in enumerate(items)
+            if i not in picked
+        )
+        return [items[i] for i in sorted(picked)]
 
-    def _usable(self, name: str, mention: str, seen: set[str], dropped: Counter[str]) -> bool:
-        if not tokenize(name):
-            return True  # no tokens: the substitution step drops it and counts why
-        norm = normalize(name)
-        if not norm or _UNUSABLE & set(name):
-            dropped[DropReason.UNUSABLE_NAME] += 1
-            return False
+    def _usable(
+        self,
+        cid: str,
+        rendered: Rendered,
+        mention: str,
+        seen: set[str],
+        excluded: list[Excluded],
+    ) -> str | None:
+        """The display name when it may be used, else ``None`` (the exclusion recorded)."""
+        if rendered.name is None:
+            issue = rendered.issue or NameIssue.EMPTY
+            excluded.append(Excluded(cid, rendered.source, _NAME_FILTER[issue]))
+            return None
+        norm = normalize(rendered.name)
+        if not norm:
+            excluded.append(Excluded(cid, rendered.source, Filter.EMPTY_NAME))
+            return None
         if norm == normalize(mention):
-            dropped[DropReason.SAME_AS_MENTION] += 1
-            return False
+            excluded.append(Excluded(cid, rendered.name, Filter.SAME_AS_MENTION))
+            return None
         if norm in seen:
-            dropped[DropReason.DUPLICATE_NAME] += 1
-            return False
+            excluded.append(Excluded(cid, rendered.name, Filter.DUPLICATE_NAME))
+            return None
         seen.add(norm)
-        return True
+        return rendered.name
+
+    def _profile_block(self, label: str) -> str | None:
+        """The filter that stops every candidate of ``label``, if any (no profile)."""
+        if not self.config.keep_label_group:
+            return None
+        return None if self.linker.profile(label).known else Filter.NO_PROFILE
 
     def _concept_items(
         self,
         layer: str,
         source: Concept,
-        candidates: Sequence[tuple[Concept, tuple[str, ...], str]],
+        candidates: Sequence[Candidate],
         label: str,
         mention: str,
-        dropped: Counter[str],
-    ) -> list[Related]:
-        allowed = self.linker.allowed_groups(label) if self.config.keep_label_group else None
+        excluded: list[Excluded],
+    ) -> list[RelatedConcept]:
+        keep_profile = self.config.keep_label_group
         seen: set[str] = set()
-        out: list[Related] = []
+        out: list[RelatedConcept] = []
+        decisions = ("label profile",) if keep_profile else ()
         for concept, path, ks in candidates:
             if concept.id == source.id:
                 continue
-            if not self.linker.fits(concept, allowed):
-                dropped[DropReason.OUTSIDE_GROUP] += 1
+            if keep_profile and not self.linker.in_profile(concept, label):
+                excluded.append(
+                    Excluded(concept.id, concept.preferred_name, Filter.OUTSIDE_PROFILE)
+                )
                 continue
-            name = self.name_of(concept)
-            if not self._usable(name, mention, seen, dropped):
+            name = self._usable(concept.id, self.rendered(concept), mention, seen, excluded)
+            if name is None:
                 continue
-            out.append(Related(layer, source.id, concept.id, name, path, ks))
+            out.append(
+                RelatedConcept(
+                    concept.id,
+                    name,
+                    layer,
+                    source_concept_id=source.id,
+                    relation_path=path,
+                    knowledge_source=ks,
+                    decisions=(*decisions, "display name", "distinct name"),
+                )
+            )
         return out
 
+    def _walk(
+        self,
+        layer: str,
+        source: Concept,
+        label: str,
+        picked: Sequence[RelatedConcept],
+        excluded: Sequence[Excluded],
+    ) -> LayerWalk:
+        return LayerWalk(layer, source.id, label, tuple(picked), tuple(excluded))
+
     # --- layers --------------------------------------------------------------------------------
-    def synonyms(self, source: Concept, label: str, mention: str) -> LayerResult:
-        dropped: Counter[str] = Counter()
+    def synonyms(self, source: Concept, label: str, mention: str) -> LayerWalk:
+        excluded: list[Excluded] = []
         if self.config.synonyms_by_search:
-            return self._search_related(source, label, mention, dropped)
+            return self._search_related(source, label, mention, excluded)
         seen: set[str] = set()
-        out: list[Related] = []
+        out: list[RelatedConcept] = []
         terms = self.store.synonyms(source.id)
         texts = [t.text for t in terms]
         # natural forms before inverted ones, so a shared display name cites the natural term
@@ -302,25 +361,38 @@ class Expander:
         )
         for t in ordered:
             if self.config.exclude_non_synonyms and t.term_type.upper() in NON_SYNONYM_TERM_TYPES:
-                dropped[DropReason.NOT_A_SYNONYM] += 1
+                excluded.append(Excluded(source.id, t.text, Filter.NOT_A_SYNONYM))
                 continue
-            name = display_name(t.text, texts, self.config.names)
-            if not self._usable(name, mention, seen, dropped):
+            shown = self._usable(
+                source.id, render(t.text, texts, self.config.names), mention, seen, excluded
+            )
+            if shown is None:
                 continue
             path = (source.id, "HAS_TERM", t.text)
-            out.append(Related("synonyms", source.id, source.id, name, path, t.source))
-        return LayerResult(self._sample(out, f"synonyms|{source.id}", dropped), dropped)
+            out.append(
+                RelatedConcept(
+                    source.id,
+                    shown,
+                    "synonyms",
+                    source_concept_id=source.id,
+                    relation_path=path,
+                    knowledge_source=t.source,
+                    decisions=("synonym term", "display name", "distinct name"),
+                )
+            )
+        picked = self._sample(out, f"synonyms|{source.id}", excluded)
+        return self._walk("synonyms", source, label, picked, excluded)
 
     def _search_related(
-        self, source: Concept, label: str, mention: str, dropped: Counter[str]
-    ) -> LayerResult:
+        self, source: Concept, label: str, mention: str, excluded: list[Excluded]
+    ) -> LayerWalk:
         index = self.linker.index
         if index is None:
             raise ExpansionError(
                 "the paper-code preset finds 'related concepts' by searching the mention, which "
                 "needs the approximate term index; run without --no-approximate"
             )
-        cands: list[tuple[Concept, tuple[str, ...], str]] = []
+        cands: list[Candidate] = []
         seen_ids: set[str] = set()
         for m in index.search(mention, threshold=0.0, limit=10 * self.config.top_k):
             if m.concept_id in seen_ids:
@@ -331,11 +403,11 @@ class Expander:
                 cands.append((c, ("search", mention, c.id), ""))
             if len(cands) >= self.config.top_k:
                 break
-        items = self._concept_items("synonyms", source, cands, label, mention, dropped)
-        return LayerResult(items[: self.config.top_k], dropped)
+        items = self._concept_items("synonyms", source, cands, label, mention, excluded)
+        return self._walk("synonyms", source, label, items[: self.config.top_k], excluded)
 
-    def semantic_type(self, source: Concept, label: str, mention: str) -> LayerResult:
-        dropped: Counter[str] = Counter()
+    def semantic_type(self, source: Concept, label: str, mention: str) -> LayerWalk:
+        excluded: list[Excluded] = []
         k = self.config.top_k
         sample = self.store.same_semantic_type(source.id, limit=3 * k, seed=self.config.seed)
         ks = next((s for s in self.sources if "SEMANTIC" in s.upper()), "")
@@ -344,51 +416,53 @@ class Expander:
             shared = sorted(set(c.semantic_types) & set(source.semantic_types))
             tui = shared[0] if shared else ""
             cands.append((c, (source.id, "HAS_TYPE", tui, "TYPE_OF", c.id), ks))
-        items = self._concept_items("semantic_type", source, cands, label, mention, dropped)
-        if len(items) > k:
-            dropped[DropReason.NOT_SAMPLED] += len(items) - k
-        return LayerResult(items[:k], dropped)
+        items = self._concept_items("semantic_type", source, cands, label, mention, excluded)
+        excluded.extend(Excluded(r.concept_id, r.name, Filter.NOT_SAMPLED) for r in items[k:])
+        return self._walk("semantic_type", source, label, items[:k], excluded)
 
-    def _kept_parents(self, source: Concept, dropped: Counter[str] | None) -> list[Concept]:
+    def _kept_parents(self, source: Concept, excluded: list[Excluded] | None) -> list[Concept]:
         kept = []
         for p in self.parents_of(source.id):
             if self.over_general(p):
-                if dropped is not None:
-                    dropped[DropReason.OVER_GENERAL] += 1
+                if excluded is not None:
+                    excluded.append(Excluded(p.id, p.preferred_name, Filter.OVER_GENERAL))
                 continue
             kept.append(p)
         return kept
 
-    def parents(self, source: Concept, label: str, mention: str) -> LayerResult:
-        dropped: Counter[str] = Counter()
+    def parents(self, source: Concept, label: str, mention: str) -> LayerWalk:
+        excluded: list[Excluded] = []
         cands = [
             (p, (source.id, "ISA", p.id), self.edge_source(source.id, p.id))
-            for p in self._kept_parents(source, dropped)
+            for p in self._kept_parents(source, excluded)
         ]
-        items = self._concept_items("parents", source, cands, label, mention, dropped)
-        return LayerResult(self._sample(items, f"parents|{source.id}", dropped), dropped)
+        items = self._concept_items("parents", source, cands, label, mention, excluded)
+        picked = self._sample(items, f"parents|{source.id}", excluded)
+        return self._walk("parents", source, label, picked, excluded)
 
-    def children(self, source: Concept, label: str, mention: str) -> LayerResult:
-        dropped: Counter[str] = Counter()
+    def children(self, source: Concept, label: str, mention: str) -> LayerWalk:
+        excluded: list[Excluded] = []
         kids = self.store.children(source.id, self.config.isa_source)
         cands = [
             (c, (source.id, "HAS_CHILD", c.id), self.edge_source(c.id, source.id)) for c in kids
         ]
-        items = self._concept_items("children", source, cands, label, mention, dropped)
+        items = self._concept_items("children", source, cands, label, mention, excluded)
         if self.config.parents_children_share_k:
-            n_parents = len(self.parents(source, label, mention).related)
+            n_parents = len(self.parents(source, label, mention).picked)
             room = max(self.config.top_k - n_parents, 0)
-            if len(items) > room:
-                dropped[DropReason.NOT_SAMPLED] += len(items) - room
-            return LayerResult(items[:room], dropped)
-        return LayerResult(self._sample(items, f"children|{source.id}", dropped), dropped)
+            excluded.extend(
+                Excluded(r.concept_id, r.name, Filter.NOT_SAMPLED) for r in items[room:]
+            )
+            return self._walk("children", source, label, items[:room], excluded)
+        picked = self._sample(items, f"children|{source.id}", excluded)
+        return self._walk("children", source, label, picked, excluded)
 
-    def siblings(self, source: Concept, label: str, mention: str) -> LayerResult:
-        dropped: Counter[str] = Counter()
+    def siblings(self, source: Concept, label: str, mention: str) -> LayerWalk:
+        excluded: list[Excluded] = []
         parents = self._kept_parents(source, None)
         if self.config.siblings_first_parent_only:
             parents = parents[:1]
-        cands: list[tuple[Concept, tuple[str, ...], str]] = []
+        cands: list[Candidate] = []
         seen: set[str] = {source.id}
         for p in parents:
             kids = [
@@ -396,18 +470,25 @@ class Expander:
             ]
             cap = self.config.sibling_fanout
             if cap is not None and len(kids) > cap:
-                dropped[DropReason.FANOUT] += len(kids) - cap
+                excluded.extend(Excluded(k.id, k.preferred_name, Filter.FANOUT) for k in kids[cap:])
                 kids = kids[:cap]
             for k in kids:
                 seen.add(k.id)
                 path = (source.id, "ISA", p.id, "HAS_CHILD", k.id)
                 cands.append((k, path, self.edge_source(k.id, p.id)))
-        items = self._concept_items("siblings", source, cands, label, mention, dropped)
-        return LayerResult(self._sample(items, f"siblings|{source.id}", dropped), dropped)
+        items = self._concept_items("siblings", source, cands, label, mention, excluded)
+        picked = self._sample(items, f"siblings|{source.id}", excluded)
+        return self._walk("siblings", source, label, picked, excluded)
 
-    def layer(self, name: str, source: Concept, label: str, mention: str) -> LayerResult:
+    def layer(self, name: str, source: Concept, label: str, mention: str) -> LayerWalk:
+        """One layer around ``source`` for a mention ``mention`` labelled ``label``."""
         if name not in LAYERS:
             raise ExpansionError(f"unknown layer {name!r}; allowed: {', '.join(LAYERS)}")
+        block = self._profile_block(label)
+        if block is not None:
+            return LayerWalk(
+                name, source.id, label, (), (Excluded(source.id, source.preferred_name, block),)
+            )
         fn = {
             "synonyms": self.synonyms,
             "semantic_type": self.semantic_type,
@@ -416,6 +497,67 @@ class Expander:
             "siblings": self.siblings,
         }[name]
         return fn(source, label, mention)
+
+    def walk(
+        self, source: Concept, label: str, mention: str, layers: Sequence[str] = LAYERS
+    ) -> list[LayerWalk]:
+        """Every requested layer around ``source``."""
+        return [self.layer(name, source, label, mention) for name in layers]
+
+    # --- for prompts and agent tools -----------------------------------------------------------
+    def type_names(self, concept: Concept) -> tuple[str, ...]:
+        out = []
+        for tui in concept.semantic_types:
+            if tui not in self._type_names:
+                st = self.store.semantic_type(tui)
+                self._type_names[tui] = st.name if st is not None else tui
+            out.append(self._type_names[tui])
+        return tuple(out)
+
+    def describe(self, related: RelatedConcept) -> RelatedConcept:
+        """``related`` with its semantic type names and up to two other display names."""
+        c = self.linker.concept(related.concept_id)
+        if c is None:
+            return related
+        seen = {normalize(related.name)}
+        terms = [t.text for t in self.store.synonyms(c.id)]
+        names: list[str] = []
+        for t in terms:
+            shown = render(t, terms, self.config.names).name
+            if shown is None or normalize(shown) in seen:
+                continue
+            seen.add(normalize(shown))
+            names.append(shown)
+            if len(names) >= MAX_DESCRIBED_SYNONYMS:
+                break
+        return replace(related, semantic_types=self.type_names(c), synonyms=tuple(names))
+
+    def related(
+        self,
+        source: Concept,
+        label: str,
+        mention: str,
+        layers: Sequence[str],
+        limit: int,
+    ) -> tuple[list[RelatedConcept], list[LayerWalk]]:
+        """Picked concepts of ``layers`` shared fairly (round robin) up to ``limit``, no concept
+        twice and not the source itself (synonyms excepted), each described for a prompt; and
+        the walks they came from."""
+        walks = self.walk(source, label, mention, layers)
+        out: list[RelatedConcept] = []
+        seen: set[str] = set()
+        i = 0
+        while len(out) < limit and any(i < len(w.picked) for w in walks):
+            for w in walks:
+                if i < len(w.picked) and len(out) < limit:
+                    r = w.picked[i]
+                    key = r.concept_id if r.layer != "synonyms" else f"syn:{normalize(r.name)}"
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(self.describe(r))
+            i += 1
+        return out, walks
 
 
 def check_store_supports(store: GraphStore, layers: Sequence[str], config: LayerConfig) -> None:

@@ -14,16 +14,22 @@ Methods, tried in this order for each mention (the first that yields a concept w
     Character-trigram similarity over a :class:`~hilgen_graph.grounding.term_index.TermIndex`
     of the graph's terms, at or above a threshold.
 
-String candidates must belong to one of the semantic groups allowed for the entity's label
-(:data:`DEFAULT_LABEL_GROUPS`, configurable; concepts without semantic types are accepted).
-Every mention gets a :class:`Link`; an unlinked one says why. Nothing is skipped silently.
+String candidates must belong to the label's profile (:mod:`hilgen_graph.grounding.
+label_groups`: the user's mapping, the registry's table, or the semantic types of the label's
+mentions linked by id or name). A label without a profile links by corpus id or exact
+(normalised) name only, never approximately. Every mention gets a :class:`Link` with its
+runner-up candidates and scores; an unlinked one says why. Nothing is skipped silently.
+
+:meth:`Linker.ground` answers the funnel's question for a name written into a sentence: which
+concept of the label's profile does it name (an intended concept by one of its names or display
+names, else any concept by exact or normalised name)?
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -32,21 +38,18 @@ from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.label_groups import (
+    DEFAULT_LABEL_GROUPS,
+    evidence_profile,
+    fixed_profile,
+)
+from hilgen_graph.grounding.names import render
+from hilgen_graph.grounding.records import LabelProfile, LinkCandidate, ProfileSource
 from hilgen_graph.grounding.term_index import TermIndex
 
-# Entity label -> allowed UMLS semantic groups. Labels that are TUIs (MedMentions) map to the
-# group of that type; other labels not listed here are not constrained.
-DEFAULT_LABEL_GROUPS: dict[str, tuple[str, ...]] = {
-    "Disease": ("DISO",),
-    "Chemical": ("CHEM",),
-    # NCBI-disease fine types
-    "SpecificDisease": ("DISO",),
-    "DiseaseClass": ("DISO",),
-    "Modifier": ("DISO",),
-    "CompositeMention": ("DISO",),
-}
+__all__ = ["DEFAULT_LABEL_GROUPS", "Grounded", "Link", "Linker", "LinkingReport", "LinkMethod"]
+
 DEFAULT_APPROX_THRESHOLD = 0.5
-_TUI = re.compile(r"^T\d{3}$")
 _MESH_ID = re.compile(r"^[DC]\d{6}(\d{3})?$")  # descriptors D..., supplementary records C...
 _CUI = re.compile(r"^C\d{7}$")
 _PREFIXES = {
@@ -98,7 +101,8 @@ def parse_corpus_id(raw: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """The outcome of linking one mention. ``concepts`` is empty when unlinked."""
+    """The outcome of linking one mention. ``concepts`` is empty when unlinked; ``candidates``
+    holds the winner(s) and the runner-ups with their scores (best first)."""
 
     sentence_id: str
     entity: Entity
@@ -108,6 +112,7 @@ class Link:
     matched: str = ""  # the id or term text that matched
     unresolved_ids: tuple[str, ...] = ()  # corpus ids the store does not know
     reason: str = ""  # why unlinked
+    candidates: tuple[LinkCandidate, ...] = ()
 
     @property
     def linked(self) -> bool:
@@ -125,7 +130,23 @@ class Link:
             "matched": self.matched,
             "unresolved_ids": list(self.unresolved_ids),
             "reason": self.reason,
+            "candidates": [c.as_dict() for c in self.candidates],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Grounded:
+    """What a name written into a sentence names: ``concepts`` (those in the label's profile
+    first) and how they were found (``intended``: a name of an intended concept; ``exact`` /
+    ``normalized``: a term of the graph; ``unlinked``)."""
+
+    text: str
+    label: str
+    method: str
+    concepts: tuple[Concept, ...] = ()
+    groups: tuple[str, ...] = ()
+    fits: bool = False  # names a concept in the label's profile
+    intended_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,25 +196,36 @@ class LinkingReport:
         }
 
 
+STRING_CANDIDATES = 5  # runner-ups kept per mention
+
+
 @dataclass
 class Linker:
-    """Links mentions to concepts of ``store`` (see the module docstring)."""
+    """Links mentions to concepts of ``store`` (see the module docstring).
+
+    ``label_groups`` is the user's mapping (it overrides the registry); profiles from evidence
+    are learnt with :meth:`learn_profiles` (the KG arm and the LLM arm call it on the sample).
+    """
 
     store: GraphStore
     index: TermIndex | None = None  # None: no approximate stage
-    label_groups: Mapping[str, Sequence[str]] = field(
-        default_factory=lambda: dict(DEFAULT_LABEL_GROUPS)
-    )
+    label_groups: Mapping[str, Sequence[str]] = field(default_factory=dict)
     approx_threshold: float = DEFAULT_APPROX_THRESHOLD
     use_corpus_ids: bool = True
     approximate_note: str = ""
+    profiles: dict[str, LabelProfile] = field(default_factory=dict)
     _group_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _concept_cache: dict[str, Concept | None] = field(default_factory=dict, repr=False)
+    _lookup_cache: dict[str, tuple[Concept, ...]] = field(default_factory=dict, repr=False)
+    _names_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _string_cache: dict[tuple[str, str], tuple[LinkMethod, tuple[Concept, ...], float, str]] = (
         field(default_factory=dict, repr=False)
     )
+    _cands_cache: dict[tuple[str, str], tuple[LinkCandidate, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
-    # --- semantic groups -----------------------------------------------------------------------
+    # --- semantic groups and profiles ----------------------------------------------------------
     def group_of_type(self, tui: str) -> str:
         if tui not in self._group_cache:
             st = self.store.semantic_type(tui)
@@ -203,19 +235,55 @@ class Linker:
     def groups_of(self, concept: Concept) -> set[str]:
         return {g for g in (self.group_of_type(t) for t in concept.semantic_types) if g}
 
-    def allowed_groups(self, label: str) -> set[str] | None:
-        """The groups a concept must belong to for ``label``; None: unconstrained."""
-        if label in self.label_groups:
-            return set(self.label_groups[label])
-        if _TUI.match(label):
-            g = self.group_of_type(label)
-            return {g} if g else None
-        return None
+    def profile(self, label: str) -> LabelProfile:
+        """The label's profile: the user's or the registry's, else the one learnt from evidence
+        (:meth:`learn_profiles`), else an empty one (``none``)."""
+        if label not in self.profiles:
+            fixed = fixed_profile(label, self.label_groups, self.group_of_type)
+            self.profiles[label] = fixed or LabelProfile(label, ProfileSource.NONE)
+        return self.profiles[label]
 
-    def fits(self, concept: Concept, allowed: set[str] | None) -> bool:
-        if allowed is None or not concept.semantic_types:
+    def in_profile(self, concept: Concept, label: str) -> bool:
+        """Whether ``concept`` may be used for ``label``. Concepts without semantic types are
+        accepted by a group profile (nothing to check them against), never by an empty one."""
+        prof = self.profile(label)
+        if not prof.known:
+            return False
+        if prof.groups and not concept.semantic_types:
             return True
-        return bool(self.groups_of(concept) & allowed)
+        return prof.admits(concept.semantic_types, frozenset(self.groups_of(concept)))
+
+    def allowed_groups(self, label: str) -> set[str] | None:
+        """The groups of the label's profile; None when it has none."""
+        prof = self.profile(label)
+        return set(prof.groups) if prof.groups else None
+
+    def learn_profiles(self, sentences: Iterable[Sentence]) -> dict[str, LabelProfile]:
+        """Profiles for every label of ``sentences``: labels the user or the registry does not
+        know get the semantic types of the concepts their mentions link to by corpus id or by
+        exact/normalised name (never by approximate match)."""
+        by_label: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        labels: list[str] = []
+        for s in sentences:
+            for e in s.entities:
+                if e.label not in labels:
+                    labels.append(e.label)
+                if fixed_profile(e.label, self.label_groups, self.group_of_type) is not None:
+                    continue
+                for c in self._evidence(e):
+                    by_label.setdefault(e.label, []).append((c.id, c.semantic_types))
+        for label in labels:
+            fixed = fixed_profile(label, self.label_groups, self.group_of_type)
+            self.profiles[label] = fixed or evidence_profile(label, by_label.get(label, []))
+            self._string_cache = {k: v for k, v in self._string_cache.items() if k[1] != label}
+        return {label: self.profiles[label] for label in labels}
+
+    def _evidence(self, entity: Entity) -> list[Concept]:
+        if self.use_corpus_ids:
+            found = [c for raw in entity.concept_ids for c in self.resolve_id(raw)]
+            if found:
+                return found
+        return list(self.lookup(entity.text))
 
     # --- stages --------------------------------------------------------------------------------
     def concept(self, cid: str) -> Concept | None:
@@ -223,6 +291,15 @@ class Linker:
         if cid not in self._concept_cache:
             self._concept_cache[cid] = self.store.concept(cid)
         return self._concept_cache[cid]
+
+    def lookup(self, text: str) -> tuple[Concept, ...]:
+        """Concepts with a term equal to ``text`` or with its normalised form (cached)."""
+        key = normalize(text)
+        if not key:
+            return ()
+        if key not in self._lookup_cache:
+            self._lookup_cache[key] = tuple(self.store.lookup(text))
+        return self._lookup_cache[key]
 
     def resolve_id(self, raw: str) -> list[Concept]:
         """Concepts for one corpus id (as the store's id, prefixed id, or cross-reference)."""
@@ -234,12 +311,10 @@ class Linker:
             found = self.concept(cid)
             if found is not None:
                 return [found]
-        by_xref: Callable[[str, str], list[Concept]] | None = getattr(self.store, "by_xref", None)
-        if by_xref is not None:
-            for alias in XREF_ALIASES.get(db, (db,) if db else ()):
-                hits = by_xref(alias, code)
-                if hits:
-                    return list(hits)
+        for alias in XREF_ALIASES.get(db, (db,) if db else ()):
+            hits = self.store.by_xref(alias, code)
+            if hits:
+                return list(hits)
         return []
 
     def _by_string(
@@ -248,25 +323,52 @@ class Linker:
         key = (text, label)
         if key in self._string_cache:
             return self._string_cache[key]
-        allowed = self.allowed_groups(label)
+        prof = self.profile(label)
+        cands: list[LinkCandidate] = []
         result: tuple[LinkMethod, tuple[Concept, ...], float, str] = (
             LinkMethod.UNLINKED,
             (),
             0.0,
             "",
         )
-        hits = [c for c in self.store.lookup(text) if self.fits(c, allowed)]
+        found = list(self.lookup(text))
+        # a label without a profile links by exact name to any concept; others stay inside it
+        hits = [c for c in found if not prof.known or self.in_profile(c, label)]
+        for c in found:
+            cands.append(
+                LinkCandidate(
+                    c.id, c.preferred_name, "exact", 1.0, text, not prof.known or c in hits
+                )
+            )
         if hits:
             best = self._rank_lookup(text, hits)
             method = self._exact_or_normalized(text, best)
             result = (method, (best,), 1.0, text)
-        elif self.index is not None:
+        elif self.index is not None and prof.known:
             for m in self.index.search(text, threshold=self.approx_threshold, limit=25):
                 concept = self.concept(m.concept_id)
-                if concept is not None and self.fits(concept, allowed):
+                if concept is None:
+                    continue
+                fits = self.in_profile(concept, label)
+                if len(cands) < STRING_CANDIDATES + 1 and all(
+                    x.concept_id != concept.id for x in cands
+                ):
+                    cands.append(
+                        LinkCandidate(
+                            concept.id,
+                            concept.preferred_name,
+                            "approximate",
+                            float(m.score),
+                            m.text,
+                            fits,
+                        )
+                    )
+                if fits and not result[1]:
                     result = (LinkMethod.APPROXIMATE, (concept,), float(m.score), m.text)
-                    break
         self._string_cache[key] = result
+        self._cands_cache[key] = tuple(
+            sorted(cands, key=lambda x: (-x.score, not x.fits_profile, x.concept_id))
+        )
         return result
 
     @staticmethod
@@ -285,6 +387,50 @@ class Linker:
             return LinkMethod.EXACT
         return LinkMethod.NORMALIZED
 
+    # --- names of a concept (for grounding written names) --------------------------------------
+    def names_of(self, concept_id: str) -> frozenset[str]:
+        """Normalised names of a concept: its terms and their display names."""
+        if concept_id not in self._names_cache:
+            names: set[str] = set()
+            c = self.concept(concept_id)
+            if c is not None:
+                names.add(normalize(c.preferred_name))
+            texts = [t.text for t in self.store.synonyms(concept_id)]
+            for t in texts:
+                names.add(normalize(t))
+                shown = render(t, texts).name
+                if shown:
+                    names.add(normalize(shown))
+            if c is not None:
+                shown = render(c.preferred_name, texts).name
+                if shown:
+                    names.add(normalize(shown))
+            self._names_cache[concept_id] = frozenset(n for n in names if n)
+        return self._names_cache[concept_id]
+
+    def ground(self, text: str, label: str, intended: Sequence[str] = ()) -> Grounded:
+        """Which concept a name written into a sentence as ``label`` names (see
+        :class:`Grounded`). With a profile, only concepts inside it make it fit; a label
+        without one fits only by naming an intended concept."""
+        key = normalize(text)
+        prof = self.profile(label)
+        for cid in intended:
+            if key and key in self.names_of(cid):
+                c = self.concept(cid)
+                if c is not None:
+                    ok = self.in_profile(c, label) if prof.known else True
+                    groups = tuple(sorted(self.groups_of(c)))
+                    return Grounded(text, label, "intended", (c,), groups, ok, cid)
+        found = self.lookup(text)
+        if not found:
+            return Grounded(text, label, "unlinked")
+        fitting = [c for c in found if prof.known and self.in_profile(c, label)]
+        ordered = tuple(fitting + [c for c in found if c not in fitting])
+        groups = tuple(sorted({g for c in found for g in self.groups_of(c)}))
+        method = self._exact_or_normalized(text, ordered[0]).value
+        hit = next((i for i in intended if any(c.id == i for c in found)), "")
+        return Grounded(text, label, method, ordered, groups, bool(fitting), hit)
+
     # --- public --------------------------------------------------------------------------------
     def link(self, entity: Entity, sentence_id: str = "") -> Link:
         unresolved: list[str] = []
@@ -297,6 +443,12 @@ class Linker:
                 for c in hits:
                     found.setdefault(c.id, c)
             if found:
+                cands = tuple(
+                    LinkCandidate(
+                        c.id, c.preferred_name, "corpus_id", 1.0, "|".join(entity.concept_ids)
+                    )
+                    for c in found.values()
+                )
                 return Link(
                     sentence_id,
                     entity,
@@ -305,19 +457,35 @@ class Linker:
                     1.0,
                     "|".join(entity.concept_ids),
                     tuple(unresolved),
+                    candidates=cands,
                 )
         method, concepts, score, matched = self._by_string(entity.text, entity.label)
+        cands = self._cands_cache.get((entity.text, entity.label), ())
         if concepts:
-            return Link(sentence_id, entity, method, concepts, score, matched, tuple(unresolved))
+            return Link(
+                sentence_id,
+                entity,
+                method,
+                concepts,
+                score,
+                matched,
+                tuple(unresolved),
+                candidates=cands,
+            )
         why = []
         if unresolved:
             why.append(f"corpus ids {', '.join(unresolved)} not in the graph")
         elif not entity.concept_ids:
             why.append("no corpus id")
-        allowed = self.allowed_groups(entity.label)
-        scope = f" in groups {', '.join(sorted(allowed))}" if allowed else ""
+        prof = self.profile(entity.label)
+        scope = f" in {prof.describe()}" if prof.known else ""
         why.append(f"no term equal to or normalising like {entity.text!r}{scope}")
-        if self.index is None:
+        if not prof.known:
+            why.append(
+                f"label {entity.label!r} has no profile (not in the registry, no --label-groups, "
+                "no mention linked by id or name), so it is not matched approximately"
+            )
+        elif self.index is None:
             why.append(
                 "approximate matching unavailable"
                 + (f" ({self.approximate_note})" if self.approximate_note else "")
@@ -330,6 +498,7 @@ class Linker:
             LinkMethod.UNLINKED,
             unresolved_ids=tuple(unresolved),
             reason="; ".join(why),
+            candidates=cands,
         )
 
     def link_sentences(self, sentences: Iterable[Sentence]) -> LinkingReport:

@@ -1,9 +1,23 @@
-"""Clean display names for related concepts, so they read naturally inside a sentence.
+"""Display names: the form in which a graph name may leave the graph (into a sentence, a prompt,
+a report), or ``None`` when it cannot be rendered naturally.
 
 Knowledge-source names carry bookkeeping that never occurs in running text: ``, NOS``,
-SNOMED CT semantic tags such as ``(disorder)``, bracketed notes, and MeSH's inverted headings
-(``Hypertension, Malignant``). :func:`display_name` picks, for one concept, the name a writer would
-use: the natural (uninverted) entry term when the concept has one, else a cleaned form.
+SNOMED CT semantic tags such as ``(disorder)``, MeSH disambiguation qualifiers such as
+``Man (Taxonomy)``, bracketed notes, and MeSH's inverted headings (``Hypertension, Malignant``,
+``Infant, Newborn, Diseases``). :func:`render`:
+
+1. strips the qualifiers (:func:`strip_qualifiers`);
+2. when the name is a heading with ``", "`` (inverted), replaces it by a term *of the same
+   concept* that has no ``", "`` and the same words (ignoring case, hyphens and the function
+   words of :data:`FUNCTION_WORDS`): ``Hypertension, Malignant`` -> ``Malignant Hypertension``.
+   Words are never reordered mechanically; without such a term the name is not renderable
+   (``Metal Metabolism, Inborn Errors`` has none: it is skipped, never written as
+   "inborn errors metal metabolism");
+3. refuses names with characters that cannot sit in a sentence (:data:`UNUSABLE_CHARS`);
+4. lower-cases title-case words (:func:`sentence_case`).
+
+Callers count every name that is not rendered (with its :class:`NameIssue`); none is dropped
+silently.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hilgen_graph.graph.normalize import normalize
 
@@ -24,41 +39,74 @@ SEMANTIC_TAG_SUFFIX = re.compile(
     re.I,
 )
 BRACKET_NOTE_SUFFIX = re.compile(r"\s*\[[^\]]*\]\s*$")
-# An inverted heading: "Head, Modifier words" (exactly one comma followed by a space).
-INVERTED = re.compile(r"^(?P<head>[^,]+),\s+(?P<mod>[^,]+)$")
-# Parts of a heading that may be swapped mechanically: words, digits, spaces, hyphens, apostrophes.
-_PLAIN_PART = re.compile(r"^[\w\s'\-]+$")
+# MeSH entry-term qualifiers: "Man (Taxonomy)", "Cold (Temperature)", "Depression (Psychology)"
+# - a trailing parenthesis of title-case words (acronyms such as "(MODY)" are not qualifiers).
+TITLE_QUALIFIER_SUFFIX = re.compile(r"\s+\((?:[A-Z][a-z]+)(?:[ -][A-Z]?[a-z]+)*\)\s*$")
+#: Characters that cannot sit in a running sentence.
+UNUSABLE_CHARS = frozenset("[]&<>|{}")
+#: Words a natural term may add to or drop from its heading ("Errors, Inborn" vs "errors of").
+FUNCTION_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "by", "on", "a", "an"})
+_INVERTED = re.compile(r",\s")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _WORD_SPLIT = re.compile(r"(\s+|-)")
 
 
+class NameIssue(StrEnum):
+    """Why a name was not rendered (counted by the callers)."""
+
+    EMPTY = "no words left after the qualifiers"
+    INVERTED = "inverted heading with no natural term of the same words"
+    UNUSABLE = "characters that cannot sit in a sentence"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The display form of one name; ``name`` is ``None`` when it cannot be rendered."""
+
+    source: str  # the graph name that was rendered
+    name: str | None
+    issue: NameIssue | None = None
+    via: str = ""  # the natural term used for an inverted heading
+
+    @property
+    def ok(self) -> bool:
+        return self.name is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NameOptions:
+    """How display names are made. ``clean=False`` keeps source names verbatim (the paper-code
+    preset reproduces the published code, which does no cleaning)."""
+
+    clean: bool = True
+    lower_case: bool = True
+
+
 def strip_qualifiers(name: str) -> str:
-    """Drop ``, NOS``, SNOMED CT semantic tags like ``(disorder)`` and trailing ``[...]`` notes."""
+    """Drop ``, NOS``, SNOMED CT tags like ``(disorder)``, MeSH qualifiers like
+    ``(Taxonomy)`` and trailing ``[...]`` notes."""
     prev = None
     out = name.strip()
     while prev != out:
         prev = out
         out = NOS_SUFFIX.sub("", out)
         out = SEMANTIC_TAG_SUFFIX.sub("", out)
+        out = TITLE_QUALIFIER_SUFFIX.sub("", out)
         out = BRACKET_NOTE_SUFFIX.sub("", out)
         out = out.strip().rstrip(",;").strip()
     return out
 
 
 def is_inverted(name: str) -> bool:
-    """Whether ``name`` looks like an inverted heading (``Hypertension, Malignant``)."""
-    m = INVERTED.match(name)
-    if m is None:
-        return False
-    return bool(_PLAIN_PART.match(m["head"])) and bool(_PLAIN_PART.match(m["mod"]))
+    """Whether ``name`` is a heading with ``", "`` (``Hypertension, Malignant``,
+    ``Infant, Newborn, Diseases``); a comma inside a chemical name (``1,2-Dichloroethane``) is
+    not one."""
+    return bool(_INVERTED.search(name))
 
 
-def uninvert(name: str) -> str:
-    """``Hypertension, Malignant`` -> ``Malignant Hypertension``; other names unchanged."""
-    m = INVERTED.match(name)
-    if m is None or not is_inverted(name):
-        return name
-    return f"{m['mod'].strip()} {m['head'].strip()}"
+def word_key(name: str) -> tuple[str, ...]:
+    """The words of a name as a sorted tuple, function words dropped (the "same words" test)."""
+    return tuple(sorted(w for w in normalize(name).split() if w not in FUNCTION_WORDS))
 
 
 def sentence_case(name: str) -> str:
@@ -70,51 +118,45 @@ def sentence_case(name: str) -> str:
     return "".join(p.lower() if _TITLE_WORD.match(p) else p for p in parts)
 
 
-def _token_key(name: str) -> tuple[str, ...]:
-    return tuple(sorted(normalize(name).split()))
+def natural_term(heading: str, terms: Iterable[str]) -> str | None:
+    """A term among ``terms`` without ``", "`` and with the same words as ``heading``."""
+    key = word_key(heading)
+    if not key:
+        return None
+    for term in terms:
+        cand = strip_qualifiers(term)
+        if cand and not is_inverted(cand) and word_key(cand) == key:
+            return cand
+    return None
 
 
-@dataclass(frozen=True, slots=True)
-class NameOptions:
-    """How display names are made. ``clean=False`` keeps source names verbatim (paper code)."""
-
-    clean: bool = True
-    lower_case: bool = True
-    uninvert_fallback: bool = True
-
-
-def clean_name(name: str, options: NameOptions = NameOptions()) -> str:
-    """One name cleaned on its own (no other terms of the concept to consult)."""
+def render(name: str, terms: Sequence[str] = (), options: NameOptions = NameOptions()) -> Rendered:
+    """The display form of ``name``, a name of a concept whose terms are ``terms`` (see the
+    module docstring); ``Rendered.name`` is ``None`` when it cannot be rendered naturally."""
     if not options.clean:
-        return name.strip()
-    out = strip_qualifiers(name)
-    if options.uninvert_fallback and is_inverted(out):
-        out = uninvert(out)
+        raw = name.strip()
+        return Rendered(name, raw or None, None if raw else NameIssue.EMPTY)
+    base = strip_qualifiers(name)
+    via = ""
+    if not normalize(base):
+        return Rendered(name, None, NameIssue.EMPTY)
+    if is_inverted(base):
+        natural = natural_term(base, terms)
+        if natural is None:
+            return Rendered(name, None, NameIssue.INVERTED)
+        base = via = natural
+    if UNUSABLE_CHARS & set(base):
+        return Rendered(name, None, NameIssue.UNUSABLE)
     if options.lower_case:
-        out = sentence_case(out)
-    return out
+        base = sentence_case(base)
+    return Rendered(name, base, None, via)
 
 
 def display_name(
-    preferred: str, terms: Sequence[str] = (), options: NameOptions = NameOptions()
-) -> str:
-    """The name to substitute for a concept whose preferred name is ``preferred``.
-
-    When the preferred name is inverted and one of the concept's ``terms`` is the natural form
-    (same words, no comma: ``Malignant Hypertension``), that term is used; otherwise the inverted
-    name is swapped mechanically for simple two-part headings, then cleaned.
-    """
-    if not options.clean:
-        return preferred.strip()
-    base = strip_qualifiers(preferred)
-    if is_inverted(base):
-        key = _token_key(base)
-        for term in terms:
-            cand = strip_qualifiers(term)
-            if "," not in cand and cand and _token_key(cand) == key:
-                base = cand
-                break
-    return clean_name(base, options)
+    name: str, terms: Sequence[str] = (), options: NameOptions = NameOptions()
+) -> str | None:
+    """:func:`render`'s name (``None``: not renderable)."""
+    return render(name, terms, options).name
 
 
 def distinct_display_names(
@@ -122,19 +164,19 @@ def distinct_display_names(
     options: NameOptions = NameOptions(),
     exclude: Iterable[str] = (),
 ) -> list[str]:
-    """Clean ``names`` and drop the ones that normalise the same as an earlier one or as any of
-    ``exclude`` (e.g. the mention being replaced). Order is kept; an inverted name whose natural
-    form is also present collapses into that natural form."""
+    """Render ``names`` (all terms of one concept) and keep the first of each distinct form,
+    dropping those that normalise like one of ``exclude`` (e.g. the mention being replaced) and
+    those that cannot be rendered. Order is kept."""
     name_list = list(names)
-    seen = {normalize(x) for x in exclude} | {" ".join(_token_key(x)) for x in exclude}
+    seen = {normalize(x) for x in exclude}
     out: list[str] = []
     for raw in name_list:
         shown = display_name(raw, name_list, options)
-        key_exact = normalize(shown)
-        key_bag = " ".join(_token_key(shown))
-        if not key_exact or key_exact in seen or key_bag in seen:
+        if shown is None:
             continue
-        seen.add(key_exact)
-        seen.add(key_bag)
+        key = normalize(shown)
+        if not key or key in seen:
+            continue
+        seen.add(key)
         out.append(shown)
     return out

@@ -7,9 +7,12 @@ Stages (``STAGES``):
    not echo the prompt's instructions, labels allowed);
 2. ``iob``: the tags are well-formed IOB2 (seqeval's strict IOB2 scheme);
 3. ``span``: every mention text was found in the sentence and the tokens match the text;
-4. ``grounding``: every entity links to a graph concept whose semantic group fits its label
-   (gold mentions of the seed sentence carried over unchanged are trusted; a mention that does
-   not link as a whole may link by its longest suffix, "hereditary hemochromatosis");
+4. ``grounding``: gold mentions kept from the seed sentence are trusted; every name the toolkit
+   inserted (the KG arm's substituted name, at the replaced mention's offset; the LLM arm's
+   mentions that are not seed gold mentions) must name a concept of its label's profile
+   (:class:`~hilgen_graph.grounding.linker.Linker`: an intended concept by one of its names or
+   display names, else any concept by exact/normalised name, else by its longest such suffix,
+   "hereditary hemochromatosis");
 5. ``intended``: the intended related concept is mentioned (by an entity linking to it or
    written as one of its names);
 6. ``missing_label``: no known concept name of a labelled type is left unlabelled;
@@ -24,22 +27,26 @@ sentences are given. The funnel is thread-safe (the duplicate check holds a lock
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 from seqeval.scheme import IOB2, Tokens
 
 from hilgen_graph.corpus.alignment import AlignedSpan, AlignmentIssue, spans_from_tags
-from hilgen_graph.corpus.records import Sentence, Token
+from hilgen_graph.corpus.records import Token
 from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.linker import Grounded, Linker
+from hilgen_graph.grounding.records import LabelProfile, ProfileSource
 from hilgen_graph.synthetic import Provenance, SyntheticRecord
+from hilgen_graph.validation.guard import HeldoutIndex
 
 STAGES: tuple[str, ...] = (
     "parse",
@@ -53,16 +60,6 @@ STAGES: tuple[str, ...] = (
     "leakage",
 )
 GRAPH_STAGES = frozenset({"grounding", "intended", "missing_label"})
-
-#: Semantic groups (UMLS Semantic Network) an entity label may link to.
-LABEL_GROUPS: dict[str, frozenset[str]] = {
-    "Disease": frozenset({"DISO"}),
-    "SpecificDisease": frozenset({"DISO"}),
-    "DiseaseClass": frozenset({"DISO"}),
-    "Modifier": frozenset({"DISO"}),
-    "CompositeMention": frozenset({"DISO"}),
-    "Chemical": frozenset({"CHEM"}),
-}
 
 #: Words too generic to count as an unlabelled concept name on their own.
 GENERIC_WORDS = frozenset(
@@ -297,26 +294,6 @@ def iob2_problem(tags: Sequence[str]) -> str | None:
     return None
 
 
-@dataclass
-class HeldoutIndex:
-    """Normalised texts of held-out (dev/test) sentences, for the leakage check."""
-
-    texts: dict[str, str] = field(default_factory=dict)  # normalised text -> sentence id
-
-    @classmethod
-    def from_sentences(cls, sentences: Iterable[Sentence]) -> HeldoutIndex:
-        return cls({normalize(s.text): s.id for s in sentences if s.text.strip()})
-
-    def find(self, text: str) -> str | None:
-        return self.texts.get(normalize(text))
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
-Linker = Callable[[str], list[Concept]]
-
-
 class Funnel:
     """Runs candidates through the stages; keeps the duplicate set across calls."""
 
@@ -326,19 +303,25 @@ class Funnel:
         *,
         heldout: HeldoutIndex | None = None,
         label_groups: Mapping[str, Collection[str]] | None = None,
-        link: Linker | None = None,
+        profiles: Iterable[LabelProfile] = (),
+        linker: Linker | None = None,
         check_missing_labels: bool = True,
     ) -> None:
         self.store = store
         self.heldout = heldout
-        self.label_groups = {k: frozenset(v) for k, v in (label_groups or LABEL_GROUPS).items()}
-        self._link = link or (store.lookup if store is not None else None)
+        # the one grounding layer: profiles (user > registry > evidence), linking, names
+        self.linker: Linker | None = linker or (
+            Linker(store, label_groups={k: tuple(v) for k, v in (label_groups or {}).items()})
+            if store is not None
+            else None
+        )
+        if self.linker is not None:
+            for prof in profiles:
+                if prof.source in (ProfileSource.EVIDENCE, ProfileSource.NONE):
+                    self.linker.profiles.setdefault(prof.label, prof)
         self.check_missing_labels = check_missing_labels
         self._seen: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._link_cache: dict[str, tuple[Concept, ...]] = {}
-        self._group_cache: dict[str, frozenset[str]] = {}
-        self._names_cache: dict[str, frozenset[str]] = {}
         self._echo_cache: dict[str, tuple[frozenset[tuple[str, ...]], tuple[str, ...]]] = {}
 
     def remember(self, text: str, record_id: str) -> None:
@@ -346,80 +329,69 @@ class Funnel:
         with self._lock:
             self._seen.setdefault(normalize(text), record_id)
 
-    # --- graph helpers -------------------------------------------------------------------------
+    # --- graph helpers (all through grounding.Linker) ------------------------------------------
     def link(self, text: str) -> tuple[Concept, ...]:
-        key = normalize(text)
-        if key not in self._link_cache:
-            found = tuple(self._link(text)) if self._link is not None and key else ()
-            with self._lock:
-                self._link_cache[key] = found
-        return self._link_cache[key]
+        """Concepts with a term equal to ``text`` or normalising like it."""
+        return self.linker.lookup(text) if self.linker is not None else ()
 
-    def link_entity(self, text: str) -> tuple[Concept, ...]:
-        """Concepts of an entity mention: its whole text, else its longest linking suffix
-        (biomedical noun phrases are head-final: "hereditary hemochromatosis")."""
-        found = self.link(text)
-        if found:
+    def ground_entity(self, text: str, label: str, intended: Sequence[str]) -> Grounded:
+        """What a written mention names: as a whole, else by its longest suffix that names a
+        concept of the label's profile (biomedical noun phrases are head-final: "hereditary
+        hemochromatosis")."""
+        if self.linker is None:
+            return Grounded(text, label, "unlinked")
+        found = self.linker.ground(text, label, intended)
+        if found.fits:
             return found
         toks = tokenize(text)
         for i in range(1, len(toks)):
             rest = text[toks[i].start :]
             if len(rest) < 4 or normalize(rest) in GENERIC_WORDS:
                 continue
-            found = self.link(rest)
-            if found:
-                return found
-        return ()
+            part = self.linker.ground(rest, label, intended)
+            if part.fits:
+                return dataclasses.replace(part, text=text, method=f"suffix:{part.method}")
+        return found
 
     def groups(self, concept: Concept) -> frozenset[str]:
-        if concept.id not in self._group_cache:
-            groups: set[str] = set()
-            if self.store is not None:
-                for tui in concept.semantic_types:
-                    st = self.store.semantic_type(tui)
-                    if st is not None and st.group:
-                        groups.add(st.group)
-            self._group_cache[concept.id] = frozenset(groups)
-        return self._group_cache[concept.id]
+        return frozenset(self.linker.groups_of(concept)) if self.linker is not None else frozenset()
 
     def names(self, concept_id: str) -> frozenset[str]:
-        """Normalised names and synonyms of a concept."""
-        if concept_id not in self._names_cache:
-            names: set[str] = set()
-            if self.store is not None:
-                c = self.store.concept(concept_id)
-                if c is not None:
-                    names.add(normalize(c.preferred_name))
-                names.update(
-                    t.normalized or normalize(t.text) for t in self.store.synonyms(concept_id)
-                )
-            self._names_cache[concept_id] = frozenset(n for n in names if n)
-        return self._names_cache[concept_id]
+        """Normalised names, synonyms and display names of a concept."""
+        return self.linker.names_of(concept_id) if self.linker is not None else frozenset()
+
+    def inserted_spans(self, c: Candidate) -> tuple[set[int], bool]:
+        """Which spans of ``c`` the toolkit inserted (indexes into ``c.spans``), and whether
+        the candidate says so itself. A KG record inserted exactly one name, at the replaced
+        mention's offset (the text before it is the seed's); every other span is a gold mention
+        of the seed. For the LLM arm a span is a seed gold mention when its text is one."""
+        prov = c.provenance
+        rep = prov.replaced_entity
+        if prov.arm == "kg" and rep is not None:
+            return {i for i, s in enumerate(c.spans) if s.start == rep.start}, True
+        llm = prov.llm
+        seed_gold = {normalize(m) for m in llm.seed_mentions} if llm is not None else set()
+        return {i for i, s in enumerate(c.spans) if normalize(s.text) not in seed_gold}, False
 
     def links_for(self, c: Candidate, intended_ids: Sequence[str]) -> tuple[EntityLink, ...]:
-        """What each entity of ``c`` links to, whether it fits its label, and which intended
-        concept it names (gold mentions carried over from the seed are trusted)."""
-        llm = c.provenance.llm
-        seed_gold = {normalize(m) for m in llm.seed_mentions} if llm is not None else set()
+        """What each entity of ``c`` links to, whether it fits its label's profile, and which
+        intended concept it names. Gold mentions kept from the seed sentence are trusted; every
+        name the toolkit inserted must be grounded in the label's profile."""
+        inserted, _ = self.inserted_spans(c)
         built: list[EntityLink] = []
-        for s in c.spans:
-            from_seed = normalize(s.text) in seed_gold
-            concepts = self.link_entity(s.text)
-            groups: frozenset[str] = (
-                frozenset().union(*(self.groups(k) for k in concepts)) if concepts else frozenset()
-            )
-            fitting = [k for k in concepts if self._fits(s.label, self.groups(k))]
-            ids = tuple(k.id for k in concepts)
-            hit_id = next((i for i in intended_ids if i in ids), "") or next(
-                (i for i in intended_ids if normalize(s.text) in self.names(i)), ""
+        for i, s in enumerate(c.spans):
+            from_seed = i not in inserted
+            g = self.ground_entity(s.text, s.label, intended_ids)
+            hit_id = g.intended_id or next(
+                (x for x in intended_ids if normalize(s.text) in self.names(x)), ""
             )
             built.append(
                 EntityLink(
                     s.text,
                     s.label,
-                    ids,
-                    tuple(sorted(groups)),
-                    bool(fitting) or from_seed,
+                    tuple(k.id for k in g.concepts),
+                    g.groups,
+                    g.fits or from_seed,
                     hit_id,
                     from_seed,
                 )
@@ -433,9 +405,25 @@ class Funnel:
             ids = [c.provenance.related_concept_id]
         return ids
 
-    def _fits(self, label: str, groups: frozenset[str]) -> bool:
-        allowed = self.label_groups.get(label)
-        return bool(groups & allowed) if allowed is not None else bool(groups)
+    def _fits(self, label: str, concept: Concept) -> bool:
+        """Whether ``concept`` (with semantic types) is in the profile of ``label``."""
+        if self.linker is None or not concept.semantic_types:
+            return False
+        return self.linker.in_profile(concept, label)
+
+    @staticmethod
+    def seed_text_of(c: Candidate) -> str:
+        """The seed sentence's text: the LLM arm records it; for a KG record it is the text
+        with the inserted name put back to the replaced mention."""
+        prov = c.provenance
+        if prov.llm is not None:
+            return prov.llm.seed_text
+        rep = prov.replaced_entity
+        if prov.arm == "kg" and rep is not None:
+            at = next((s for s in c.spans if s.start == rep.start), None)
+            if at is not None:
+                return c.text[: at.start] + rep.text + c.text[at.end :]
+        return ""
 
     # --- stages ---------------------------------------------------------------------------------
     def check(self, candidate: Candidate) -> FunnelResult:
@@ -493,24 +481,27 @@ class Funnel:
                 return reject("span", f"entity {s.text!r} is not at {s.start}:{s.end}")
         passed.append("span")
         # 4-6: graph stages
-        if self._link is None:
+        if self.linker is None:
             skipped += ["grounding", "intended", "missing_label"]
         else:
             links = self.links_for(c, intended_ids)
             bad_links = [e for e in links if not e.fits]
             if bad_links:
                 e = bad_links[0]
+                prof = self.linker.profile(e.label)
                 if not e.concept_ids:
                     why = "links to no concept of the graph"
-                elif not e.groups:
-                    why = f"links to {list(e.concept_ids)[:3]}, which have no semantic type"
-                else:
-                    need = sorted(self.label_groups.get(e.label, ()))
+                elif not prof.known:
                     why = (
-                        f"links only to concepts of group(s) {list(e.groups)}; "
-                        f"{e.label} needs {need}"
+                        f"links to {list(e.concept_ids)[:3]}, none of them an intended concept, "
+                        f"and {e.label} has no profile"
                     )
-                return reject("grounding", f"entity {e.text!r} ({e.label}) {why}")
+                else:
+                    why = (
+                        f"links only to concepts of group(s) {list(e.groups) or ['none']}; "
+                        f"{e.label} needs {prof.describe()}"
+                    )
+                return reject("grounding", f"inserted entity {e.text!r} ({e.label}) {why}")
             passed.append("grounding")
             if intended_ids:
                 matched = next((e for e in links if e.intended), None)
@@ -623,7 +614,8 @@ class Funnel:
         not counted; a gold mention of the seed left unlabelled is.
         """
         llm = c.provenance.llm
-        seed_norm = f" {normalize(llm.seed_text)} " if llm is not None and llm.seed_text else ""
+        seed_text = self.seed_text_of(c)
+        seed_norm = f" {normalize(seed_text)} " if seed_text else ""
         gold = {normalize(m) for m in llm.seed_mentions} if llm is not None else set()
         inside = {i for s in c.spans for i in range(s.token_start, s.token_end)}
         toks = c.tokens
@@ -643,7 +635,7 @@ class Funnel:
                     continue
                 for k in self.link(phrase):
                     g = self.groups(k)
-                    hit = next((lab for lab in sorted(labels) if self._fits(lab, g) and g), None)
+                    hit = next((lab for lab in sorted(labels) if g and self._fits(lab, k)), None)
                     if hit:
                         return (
                             f"{phrase!r} names {k.id} ({k.preferred_name}, {sorted(g)}) "

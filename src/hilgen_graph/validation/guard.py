@@ -6,8 +6,11 @@
   a sentence identical to a gold training sentence (it adds nothing).
 
 Sentences are compared by their normalised token text (:func:`sentence_key`), so tokenisation
-differences between corpus formats do not hide a copy. Dev/test sets for a known dataset split
-are found with :func:`find_eval_splits`.
+differences between corpus formats do not hide a copy. :class:`HeldoutIndex` is the one held-out
+(leakage) index of the toolkit: the KG arm's guard, the funnel's ``leakage`` stage (both arms)
+and ``hilgen check`` use it. Dev/test files are found one way: given explicitly (``--dev`` /
+``--test`` / ``--heldout``), else from the dataset registry for a known training split
+(:func:`find_eval_splits`); :func:`load_heldout` reads them.
 """
 
 from __future__ import annotations
@@ -34,21 +37,65 @@ def sentence_key(tokens: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
-class EvalSets:
-    """Dev/test sentences and entity strings the synthetic corpus must not leak."""
+class HeldoutIndex:
+    """Held-out (dev/test) sentences and entity strings a synthetic corpus must not leak."""
 
-    sentences: frozenset[str] = frozenset()
+    keys: dict[str, str] = field(default_factory=dict)  # sentence_key -> held-out sentence id
     entity_strings: frozenset[str] = frozenset()
     files: tuple[str, ...] = ()
 
     @classmethod
-    def from_sentences(cls, sentences: Iterable[Sentence], files: Sequence[str] = ()) -> EvalSets:
-        keys: set[str] = set()
+    def from_sentences(
+        cls, sentences: Iterable[Sentence], files: Sequence[str] = ()
+    ) -> HeldoutIndex:
+        keys: dict[str, str] = {}
         ents: set[str] = set()
         for s in sentences:
-            keys.add(sentence_key(s.words))
+            key = sentence_key(s.words)
+            if key:
+                keys.setdefault(key, s.id)
             ents.update(n for n in (normalize(e.text) for e in s.entities) if n)
-        return cls(frozenset(keys), frozenset(ents), tuple(files))
+        return cls(keys, frozenset(ents), tuple(files))
+
+    @property
+    def sentences(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def find(self, text: str) -> str | None:
+        """The id of the held-out sentence with the same normalised text, if any."""
+        return self.keys.get(normalize(text))
+
+    def find_tokens(self, tokens: Iterable[str]) -> str | None:
+        return self.keys.get(sentence_key(tokens))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+EvalSets = HeldoutIndex  # the name the KG arm used
+
+
+def load_heldout(
+    paths: Sequence[str | Path], *, format: str | None = None, collapse_to: str | None = None
+) -> HeldoutIndex:
+    """The held-out index of dev/test files (format detected when ``None``)."""
+    from hilgen_graph.corpus.load import load_corpus
+
+    sentences: list[Sentence] = []
+    for p in paths:
+        sentences.extend(load_corpus(p, format, collapse_to=collapse_to).sentences)
+    return HeldoutIndex.from_sentences(sentences, [str(p) for p in paths])
+
+
+def heldout_paths(
+    corpus: str | Path, dev: str | Path | None = None, test: str | Path | None = None
+) -> list[Path]:
+    """The held-out files for a training file: ``dev``/``test`` when given, else the dataset
+    registry's dev and test splits of the same dataset and form (none for other files)."""
+    given = [Path(p) for p in (dev, test) if p is not None]
+    if given:
+        return given
+    return list(find_eval_splits(corpus).values())
 
 
 def find_eval_splits(corpus_path: str | Path, root: Path | None = None) -> dict[str, Path]:
@@ -110,12 +157,12 @@ class Guard:
 
     def __init__(
         self,
-        eval_sets: EvalSets | None = None,
+        eval_sets: HeldoutIndex | None = None,
         gold: Iterable[Sentence] = (),
         *,
         drop_leakage: bool = True,
     ) -> None:
-        self.eval_sets = eval_sets or EvalSets()
+        self.eval_sets = eval_sets or HeldoutIndex()
         self.drop_leakage = drop_leakage
         self._gold = {sentence_key(s.words) for s in gold}
         self._seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
@@ -130,7 +177,7 @@ class Guard:
         """Count one made sentence in ``counts``; True when it is to be kept."""
         counts.made += 1
         key = sentence_key(tokens)
-        if key in self.eval_sets.sentences:
+        if key in self.eval_sets.keys:
             counts.flagged_leakage += 1
             if self.drop_leakage:
                 counts.dropped[GuardReason.LEAKAGE] += 1

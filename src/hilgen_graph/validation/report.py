@@ -12,13 +12,15 @@ import html
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hilgen_graph.errors import CorpusFormatError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.label_groups import parse_label_groups
+from hilgen_graph.grounding.records import LabelProfile
 from hilgen_graph.synthetic import SyntheticRecord, read_synthetic
 from hilgen_graph.validation.funnel import (
     STAGES,
@@ -26,10 +28,10 @@ from hilgen_graph.validation.funnel import (
     EntityLink,
     Funnel,
     FunnelResult,
-    HeldoutIndex,
     Rejection,
     candidate_from_record,
 )
+from hilgen_graph.validation.guard import HeldoutIndex
 
 MAX_EXAMPLES = 3
 SELF_BLEU_SAMPLE = 200
@@ -331,28 +333,30 @@ def check_file(
     *,
     heldout: HeldoutIndex | None = None,
     include_rejected: bool = True,
+    label_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> CheckReport:
     """Re-run the funnel over every record of ``path`` and summarise.
 
     Records rejected now count at their stage; with ``include_rejected`` the generation-time
-    rejections of the ``*.rejected.jsonl`` sidecar are added. The generation time comes from the
-    ``*.meta.json`` sidecar when present (sentences/min).
+    rejections of the ``*.rejected.jsonl`` sidecar are added. The ``*.meta.json`` sidecar, when
+    present, gives the generation time (sentences/min), the user's label groups and the label
+    profiles learnt from evidence by the run (``label_groups`` given here wins).
     """
     p = Path(path)
-    funnel = Funnel(store, heldout=heldout)
+    meta = read_meta(p)
+    groups = (
+        label_groups if label_groups is not None else parse_label_groups(meta.get("label_groups"))
+    )
+    profiles = [LabelProfile.from_dict(d) for d in meta.get("label_profiles") or []]
+    funnel = Funnel(store, heldout=heldout, label_groups=groups, profiles=profiles)
     results = [funnel.check(candidate_from_record(rec)) for rec in read_synthetic(p)]
     side = rejected_path(p)
     if include_rejected and side.is_file():
         results += [result_from_rejection(r, funnel) for r in read_rejections(side)]
-    elapsed = None
-    meta = meta_path(p)
-    if meta.is_file():
-        try:
-            elapsed = (
-                float(json.loads(meta.read_text(encoding="utf-8")).get("elapsed_s") or 0) or None
-            )
-        except (ValueError, AttributeError):
-            elapsed = None
+    try:
+        elapsed = float(meta.get("elapsed_s") or 0) or None
+    except (TypeError, ValueError):
+        elapsed = None
     report = build_report(results, elapsed_s=elapsed)
     report.extra["file"] = str(p)
     report.extra["store"] = store is not None
@@ -363,6 +367,18 @@ def check_file(
 def meta_path(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(p.name.removesuffix(".jsonl") + ".meta.json")
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The ``*.meta.json`` sidecar of a synthetic file (``{}`` when absent or unreadable)."""
+    mp = meta_path(path)
+    if not mp.is_file():
+        return {}
+    try:
+        data = json.loads(mp.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def render_html(report: CheckReport, title: str = "hilgen check") -> str:
