@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from hilgen_graph.cli.console import console, print_json
+from hilgen_graph.cli.console import DataTable, console, print_json, safe
 
 if TYPE_CHECKING:
     from hilgen_graph.validation.report import CheckReport
@@ -18,10 +17,10 @@ if TYPE_CHECKING:
 def render_report(report: CheckReport, title: str) -> None:
     """Print a check report with rich."""
     console.print(
-        f"[bold]{title}[/]: {report.total} sentences, {report.accepted} accepted "
+        f"[bold]{safe(title)}[/]: {report.total} sentences, {report.accepted} accepted "
         f"({report.acceptance:.1%})"
     )
-    stages = Table(title="funnel (in order)")
+    stages = DataTable(title="funnel (in order)")
     for col in ("stage", "entered", "passed", "rejected", "skipped"):
         stages.add_column(col, justify="left" if col == "stage" else "right")
     for s in report.stages:
@@ -32,7 +31,7 @@ def render_report(report: CheckReport, title: str) -> None:
         ("layer", report.per_layer),
         ("prompt", report.per_prompt),
     ):
-        t = Table(title=f"acceptance per {name}")
+        t = DataTable(title=f"acceptance per {name}")
         t.add_column(name)
         for col in ("total", "accepted", "rate"):
             t.add_column(col, justify="right")
@@ -51,13 +50,13 @@ def render_report(report: CheckReport, title: str) -> None:
     if report.sentences_per_min is not None:
         console.print(f"generation: {report.sentences_per_min:.1f} accepted sentences/min")
     for stage, examples in report.examples.items():
-        console.print(f"[bold]rejected at {stage}[/] (examples)")
-        for ex in examples:
-            console.print(f"  - {ex.reason}", highlight=False)
+        console.print(f"[bold]rejected at {safe(stage)}[/] (examples)")
+        for ex in examples:  # LLM-written text and reasons quoting it: data
+            console.print(f"  - {safe(ex.reason)}", highlight=False)
             if ex.text:
-                console.print(f"    [dim]{ex.text}[/]", highlight=False)
+                console.print(f"    [dim]{safe(ex.text)}[/]", highlight=False)
             elif ex.raw_output:
-                console.print(f"    [dim]raw: {ex.raw_output[:200]}[/]", highlight=False)
+                console.print(f"    [dim]raw: {safe(ex.raw_output[:200])}[/]", highlight=False)
 
 
 def check(
@@ -69,7 +68,13 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="print one JSON object: total, accepted, rejected, ...")
     ] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="also write an HTML report")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="also write an offline HTML page: funnel chart, searchable rejected examples",
+        ),
+    ] = None,
     heldout: Annotated[
         list[Path] | None,
         typer.Option(
@@ -84,10 +89,11 @@ def check(
     ] = True,
 ) -> None:
     """Run every record through the validation funnel and report, per stage, what passed."""
-    from hilgen_graph.agents.generate import load_heldout
     from hilgen_graph.cli.generate_cmd import opened_store
     from hilgen_graph.errors import DataMissingError
-    from hilgen_graph.validation.report import check_file, meta_path, render_html
+    from hilgen_graph.validation.guard import load_heldout
+    from hilgen_graph.validation.report import check_file, meta_path
+    from hilgen_graph.validation.report_html import write_check_html
 
     if not file.is_file():
         raise DataMissingError(f"synthetic file not found: {file}")
@@ -104,8 +110,7 @@ def check(
         with opened_store(store, backend, uri) as gs:
             report = check_file(file, gs, heldout=index, include_rejected=include_rejected)
     if html is not None:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(render_html(report, f"hilgen check {file.name}"), encoding="utf-8")
+        write_check_html(report, html, f"hilgen check {file.name}")
     if as_json:
         print_json(report.to_json())
         return
@@ -113,7 +118,7 @@ def check(
     if store is None and backend == "embedded":
         console.print("[yellow]no --store: grounding, intended and missing-label stages skipped[/]")
     if html is not None:
-        console.print(f"HTML report: {html}")
+        console.print(f"HTML report: {safe(html)}", highlight=False)
 
 
 def register(root: typer.Typer) -> None:

@@ -13,9 +13,15 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.tree import Tree
 
-from hilgen_graph.cli.console import DataTable, LineProgress, console, print_json, safe
+from hilgen_graph.cli.console import (
+    DataTable,
+    LineProgress,
+    console,
+    print_json,
+    safe,
+    styled,
+)
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.graph.backends import (
     BACKENDS,
@@ -24,7 +30,7 @@ from hilgen_graph.graph.backends import (
     load_store,
     open_store,
 )
-from hilgen_graph.graph.explore import TreeNode, explore
+from hilgen_graph.graph.explore import Exploration, ExploreOptions, draw, explore
 from hilgen_graph.graph.records import Concept, GraphRecord, Term
 from hilgen_graph.graph.store import GraphStore
 
@@ -291,43 +297,253 @@ def related_cmd(
     console.print(table)
 
 
-def _rich_tree(node: TreeNode, parent: Tree | None = None) -> Tree:
-    arrow = {"root": "", "parent": "↑ ", "child": "↓ "}[node.relation]
-    types = f" [dim]{safe(' '.join(node.semantic_types))}[/]" if node.semantic_types else ""
-    label = f"{arrow}[bold]{safe(node.id)}[/] {safe(node.name)}{types}"
-    branch = Tree(label) if parent is None else parent.add(label)
-    for child in node.branches:
-        _rich_tree(child, branch)
-    return branch
+_EXCLUDED_SHOWN = 5  # excluded candidates listed per layer in the terminal (all in --json)
+
+
+def _render_exploration(exp: Exploration) -> None:
+    link = exp.link
+    console.print(
+        f"[bold]{safe(exp.query)}[/] → mention [bold]{safe(exp.mention)}[/] "
+        f"(label {safe(exp.label or '-')}; profile: {safe(exp.profile or '-')})",
+        highlight=False,
+    )
+    if link.linked:
+        names = ", ".join(f"[bold]{safe(c.id)}[/] {safe(c.preferred_name)}" for c in link.concepts)
+        matched = f" on {safe(repr(link.matched))}" if link.matched else ""
+        console.print(
+            f"linked to {names} by [bold]{safe(link.method.value)}[/]{matched}, "
+            f"score {link.score:.3f}",
+            highlight=False,
+        )
+    else:
+        console.print(f"[red]not linked[/]: {safe(link.reason)}", highlight=False)
+    if link.candidates:
+        cands = DataTable(title="link candidates (best first)")
+        for col in ("id", "name", "method", "score", "in profile"):
+            cands.add_column(col, justify="right" if col == "score" else "left")
+        for c in link.candidates:
+            cands.add_row(
+                c.concept_id, c.name, c.method, f"{c.score:.3f}", "yes" if c.fits_profile else "no"
+            )
+        console.print(cands)
+    cfg = exp.settings
+    for nb in exp.neighbourhoods:
+        types = ", ".join(nb.types.get(nb.centre.id, ()))
+        console.print(
+            f"\n[bold]{safe(nb.centre.id)} {safe(nb.centre.preferred_name)}[/] "
+            f"[dim]{safe(types)}; top-k {safe(cfg.get('top_k'))}, seed {safe(cfg.get('seed'))}, "
+            f"preset {safe(cfg.get('preset'))}[/]",
+            highlight=False,
+        )
+        counts = nb.counts()
+        nodes = nb.nodes()
+        for walk in nb.walks:
+            c = counts[walk.layer]
+            why = "; ".join(f"{r} {n}" for r, n in c["excluded"].items())
+            title = f"{walk.layer}: {c['picked']} picked, {sum(c['excluded'].values())} excluded"
+            table = DataTable(title=title + (f" ({why})" if why else ""), title_justify="left")
+            same_concept = walk.layer == "synonyms"
+            table.add_column("")
+            table.add_column("name")
+            if not same_concept:
+                table.add_column("id")
+                table.add_column("semantic type")
+            table.add_column("source / why excluded")
+            rows = [n for n in nodes if n.layer == walk.layer]
+            picked = [n for n in rows if n.status == "picked"]
+            excluded = [n for n in rows if n.status == "excluded"]
+            for n in picked + excluded[:_EXCLUDED_SHOWN]:
+                is_picked = n.status == "picked"
+                cells: list[Any] = [
+                    styled("picked", "green") if is_picked else styled("excluded", "red"),
+                    n.name,
+                ]
+                if not same_concept:
+                    cells += [n.concept_id, ", ".join(n.semantic_types)]
+                cells.append(n.source if is_picked else styled(n.filter, "yellow"))
+                table.add_row(*cells)
+            if len(excluded) > _EXCLUDED_SHOWN:
+                more = styled(f"+{len(excluded) - _EXCLUDED_SHOWN}", "dim")
+                note = styled("more excluded (--json or --out FILE.html lists each)", "dim")
+                table.add_row(more, note, *([""] * (len(table.columns) - 2)))
+            if rows:
+                console.print(table)
+            else:
+                console.print(f"[dim]{safe(title)}: nothing found[/]", highlight=False)
+
+
+def _explore_options(
+    layers: str,
+    top_k: int | None,
+    seed: int,
+    preset_name: str,
+    isa_source: str | None,
+    any_group: bool,
+    label_groups: list[str] | None,
+    no_approximate: bool,
+) -> ExploreOptions:
+    from hilgen_graph.grounding.label_groups import parse_label_groups
+    from hilgen_graph.grounding.layers import parse_layers, preset
+
+    config = preset(
+        preset_name,
+        top_k=top_k,
+        seed=seed,
+        isa_source=isa_source,
+        keep_label_group=False if any_group else None,
+    )
+    return ExploreOptions(
+        layers=parse_layers(layers),
+        config=config,
+        preset_name=preset_name,
+        label_groups=parse_label_groups(label_groups),
+        approximate=not no_approximate,
+    )
 
 
 @app.command("explore")
 def explore_cmd(
-    id_or_name: str = typer.Argument(..., help="a concept id or a name (e.g. Hypertension)"),
-    depth: int = typer.Option(2, "--depth", min=1, max=10, help="is-a hops in each direction"),
-    limit: int = typer.Option(200, "--limit", min=1, help="at most N concepts in the drawing"),
-    out: Path | None = typer.Option(
-        None, "--out", help="also draw the neighbourhood to FILE.png, FILE.html or FILE.graphml"
+    query: str | None = typer.Argument(
+        None, help="a concept id (D006973), a name or a mention text (e.g. 'hypertension')"
     ),
+    label: str = typer.Option(
+        "", "--label", help="entity label whose profile applies (e.g. Disease, Chemical)"
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="also write FILE.html (interactive, offline), FILE.png or FILE.graphml; with "
+        "--sample a folder for one page per mention and index.html",
+    ),
+    sample_file: Path | None = typer.Option(
+        None,
+        "--sample",
+        help="explore every gold mention of this sample file (hilgen corpus sample)",
+    ),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="the corpus the --sample was drawn from"
+    ),
+    fmt: str | None = typer.Option(None, "--format", help="corpus format (detected if omitted)"),
+    layers: str = typer.Option(
+        ",".join(LAYERS), "--layers", help=f"comma-separated, from: {','.join(LAYERS)}"
+    ),
+    top_k: int | None = typer.Option(
+        None, "--top-k", help="related names per layer and concept (the preset's: 10)"
+    ),
+    seed: int = typer.Option(1, "--seed", help="seed of the walk's sampling (as augment kg)"),
+    preset_name: str = typer.Option(
+        "default", "--preset", help="layer settings: default | paper-code"
+    ),
+    isa_source: str | None = typer.Option(
+        None, "--isa-source", help="use only is-a edges of this source (e.g. MSH)"
+    ),
+    any_group: bool = typer.Option(
+        False, "--any-group", help="do not keep related concepts to the label's profile"
+    ),
+    label_groups: list[str] | None = typer.Option(
+        None, "--label-groups", help="LABEL=GROUP[,GROUP] semantic groups allowed (repeatable)"
+    ),
+    no_approximate: bool = typer.Option(
+        False, "--no-approximate", help="skip approximate (n-gram) linking"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     backend: str = typer.Option("embedded", "--backend", help=_BACKEND_HELP),
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     uri: str | None = typer.Option(None, "--uri", envvar="NEO4J_URI", help=_URI_HELP),
     user: str | None = typer.Option(None, "--user", envvar="NEO4J_USER", help=_USER_HELP),
 ) -> None:
-    """Show a concept's is-a neighbourhood as a tree; draw it with --out."""
+    """Show what the arms get for a mention or concept: how it links (with runner-ups), then
+    each layer's picked related concepts and the candidates the filters excluded (and why)."""
+    options = _explore_options(
+        layers, top_k, seed, preset_name, isa_source, any_group, label_groups, no_approximate
+    )
+    if sample_file is not None:
+        if query is not None or label:
+            raise ConfigError("give either a QUERY (with --label) or --sample FILE, not both")
+        if corpus is None:
+            raise ConfigError("--sample needs --corpus PATH: the corpus the sample was drawn from")
+        if out is None:
+            raise ConfigError("--sample needs --out DIR: a folder for the pages and index.html")
+        _explore_sample_cmd(
+            sample_file, corpus, fmt, out, options, as_json, backend, store, uri, user
+        )
+        return
+    if query is None:
+        raise ConfigError(
+            "nothing to explore: give a concept id, a name or a mention text, or --sample FILE"
+        )
     graph = _open(backend, store, uri, user)
     try:
-        result = explore(graph, id_or_name, depth=depth, limit=limit, out=out)
+        result = explore(graph, query, label=label, options=options)
     finally:
         graph.close()
-    console.print(_rich_tree(result.tree))
-    g = result.graph
+    drawing = draw(result, out) if out is not None else None
+    if as_json:
+        data = result.as_dict()
+        data["drawing"] = str(drawing) if drawing is not None else None
+        print_json(data)
+        return
+    _render_exploration(result)
+    if drawing is not None:
+        console.print(f"drawing written to {safe(drawing)}", highlight=False)
+
+
+def _explore_sample_cmd(
+    sample_file: Path,
+    corpus: Path,
+    fmt: str | None,
+    out: Path,
+    options: ExploreOptions,
+    as_json: bool,
+    backend: str,
+    store: Path | None,
+    uri: str | None,
+    user: str | None,
+) -> None:
+    from hilgen_graph.graph.explore import explore_sample
+    from hilgen_graph.graph.explore_page import write_sample_pages
+
+    graph = _open(backend, store, uri, user)
+    try:
+        with LineProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("exploring gold mentions", total=None)
+            result = explore_sample(
+                graph,
+                corpus,
+                sample_file,
+                fmt=fmt,
+                options=options,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        graph.close()
+    written = write_sample_pages(result, out)
+    data = result.as_dict()
+    data["index"] = str(written.index)
+    data["pages"] = len(written.pages)
+    if as_json:
+        print_json(data)
+        return
     console.print(
-        f"[dim]{g.number_of_nodes()} concepts, {g.number_of_edges()} is-a edges "
-        f"within {depth} hop(s)[/]"
+        f"{data['mentions']} gold mentions of {safe(result.sample.describe())}: "
+        f"{data['linked_mentions']} linked, {data['unlinked_mentions']} unlinked",
+        highlight=False,
     )
-    if result.drawing is not None:
-        console.print(f"drawing written to {safe(result.drawing)}", highlight=False)
+    table = DataTable(title="related concepts per layer over the sample")
+    for col in ("layer", "picked", "excluded", "why excluded"):
+        table.add_column(col, justify="right" if col in ("picked", "excluded") else "left")
+    for layer, c in data["layers"].items():
+        why = "; ".join(f"{r}: {n}" for r, n in c["excluded"].items()) or "-"
+        table.add_row(layer, str(c["picked"]), str(sum(c["excluded"].values())), why)
+    console.print(table)
+    console.print(
+        f"index written to {safe(written.index)} ({len(written.pages)} pages)", highlight=False
+    )
 
 
 # --- further commands (e.g. export-neo4j-csv of the Neo4j store) go below this line ------------
