@@ -31,8 +31,9 @@ from hilgen_graph.agents.chains import (
 from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest, constrained
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
 from hilgen_graph.corpus.alignment import Tokenizer
-from hilgen_graph.errors import ConfigError, GenerationError
+from hilgen_graph.errors import ConfigError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.llm.runner import is_llm_call_error
 from hilgen_graph.prompts.loader import PromptTemplate
 from hilgen_graph.validation.funnel import Funnel
 
@@ -85,7 +86,11 @@ def build_agent(
                 config={"recursion_limit": 2 * max_steps + 1},
             )
         except Exception as err:  # GraphRecursionError, tool errors: the run gave no answer
-            if isinstance(err, GenerationError) or _is_transient(err):
+            if is_llm_call_error(err):
+                # the endpoint or the network failed (connection refused, timeout, 5xx,
+                # 401...): not an answer of the model. The runner classifies it, retries a
+                # transient one and otherwise stops the run; the request stays uncommitted, so
+                # a rerun tries it again.
                 raise
             reply = Reply("", "", False, f"the agent stopped without an answer: {err}"[:500])
             result.replies.append(reply)
@@ -115,16 +120,3 @@ def build_agent(
         return result
 
     return RunnableLambda(run, name=f"hilgen-agent[{template.name}]")
-
-
-def _is_transient(err: Exception) -> bool:
-    """Network-level errors the runner should retry (timeouts, rate limits, connection)."""
-    name = type(err).__name__
-    return name in {
-        "APITimeoutError",
-        "APIConnectionError",
-        "RateLimitError",
-        "InternalServerError",
-        "AuthenticationError",
-        "PermissionDeniedError",
-    }
