@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hilgen_graph.atomic import write_jsonl
 from hilgen_graph.errors import CorpusFormatError
+from hilgen_graph.textio import iter_lines
 
 
 class ReplacedEntity(BaseModel):
@@ -39,6 +40,8 @@ class LLMProvenance(BaseModel):
     seed_text: str = ""  # the seed sentence, for the seed-copy check of `hilgen check`
     seed_mentions: list[str] = Field(default_factory=list)  # the seed's gold mention texts
     intended_concept_ids: list[str] = Field(default_factory=list)  # concepts the prompt asked for
+    kind: str = ""  # accepted marked/LLM sentences: rewrite | new_context (sentence_checks)
+    flags: list[str] = Field(default_factory=list)  # e.g. invented specifics, when only counted
 
 
 class Provenance(BaseModel):
@@ -72,29 +75,28 @@ class SyntheticRecord(BaseModel):
 def read_synthetic(path: str | Path) -> Iterator[SyntheticRecord]:
     """Stream records from a JSONL file; a bad line raises ``CorpusFormatError`` with its line."""
     p = Path(path)
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = SyntheticRecord.model_validate_json(line)
-            except ValidationError as err:
-                raise CorpusFormatError(
-                    f"not a synthetic record: {err.errors()[0]['msg']}",
-                    path=str(p),
-                    line=lineno,
-                    text=line[:200],
-                    fix="the file must hold one SyntheticRecord JSON object per line",
-                ) from err
-            if len(rec.tokens) != len(rec.tags):
-                raise CorpusFormatError(
-                    f"{len(rec.tokens)} tokens but {len(rec.tags)} tags",
-                    path=str(p),
-                    line=lineno,
-                    text=rec.text[:200],
-                    fix="every token needs exactly one IOB2 tag",
-                )
-            yield rec
+    for lineno, line in iter_lines(p, CorpusFormatError):
+        if not line.strip():
+            continue
+        try:
+            rec = SyntheticRecord.model_validate_json(line)
+        except ValidationError as err:
+            raise CorpusFormatError(
+                f"not a synthetic record: {err.errors()[0]['msg']}",
+                path=str(p),
+                line=lineno,
+                text=line[:200],
+                fix="the file must hold one SyntheticRecord JSON object per line",
+            ) from err
+        if len(rec.tokens) != len(rec.tags):
+            raise CorpusFormatError(
+                f"{len(rec.tokens)} tokens but {len(rec.tags)} tags",
+                path=str(p),
+                line=lineno,
+                text=rec.text[:200],
+                fix="every token needs exactly one IOB2 tag",
+            )
+        yield rec
 
 
 def write_synthetic(path: str | Path, records: Iterable[SyntheticRecord]) -> int:

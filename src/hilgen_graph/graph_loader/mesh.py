@@ -43,7 +43,7 @@ from hilgen_graph.graph_loader.mesh_semantic_types import (
 from hilgen_graph.graph_loader.report import SkippedRow, SourceReport
 from hilgen_graph.graph_loader.semantic_network import load_semantic_network
 from hilgen_graph.settings import data_dir
-from hilgen_graph.textio import iter_lines
+from hilgen_graph.textio import is_gzip, iter_lines
 
 MESH_SOURCE = "MSH"
 MESH_SUBDIR = Path("kb") / "mesh2024"
@@ -350,7 +350,7 @@ class MeshSource:
 
     # --- XML -----------------------------------------------------------------------------------
     def _read_xml(self) -> Iterator[MeshDescriptor]:
-        opener = gzip.open if self.path.suffix == ".gz" else open
+        opener = gzip.open if is_gzip(self.path) else open
         try:
             with opener(self.path, "rb") as fh:
                 for _, elem in ET.iterparse(fh, events=("end",)):

@@ -125,13 +125,23 @@ def _read_group_names(obo: Path) -> dict[str, str]:
     if not obo.is_file():
         return names
     current: str | None = None
+    stanzas = 0
     for _, line in iter_lines(obo, GraphError):
-        if line.startswith("id: "):
+        if line.startswith("["):
+            stanzas += 1
+        elif line.startswith("id: "):
             ident = line[4:].strip()
             current = ident if re.fullmatch(r"[A-Z]{4}", ident) else None
         elif line.startswith("name: ") and current is not None:
             names[current] = line[6:].strip()
             current = None
+    if not stanzas:
+        raise GraphError(
+            "the semantic network's .obo file has no stanzas (it names the semantic groups)",
+            path=str(obo),
+            fix="use the sty.obo export unchanged, or remove it (groups are then named by "
+            "their abbreviations)",
+        )
     return names
 
 

@@ -204,13 +204,15 @@ class UmlsSource:
         ):
             self._require_rows(self.layout.require(name, why))
         if hierarchy in ("mrrel", "both"):
-            self.layout.require(
-                "MRREL.RRF",
-                "for the is-a hierarchy (from Python, UmlsSource(hierarchy='mrhier') reads "
-                "MRHIER.RRF instead and hierarchy='none' loads no hierarchy)",
+            self._require_rows(
+                self.layout.require(
+                    "MRREL.RRF",
+                    "for the is-a hierarchy (from Python, UmlsSource(hierarchy='mrhier') reads "
+                    "MRHIER.RRF instead and hierarchy='none' loads no hierarchy)",
+                )
             )
         if hierarchy in ("mrhier", "both"):
-            self.layout.require("MRHIER.RRF", "for hierarchy='mrhier'")
+            self._require_rows(self.layout.require("MRHIER.RRF", "for hierarchy='mrhier'"))
         mrsab = self.layout.find("MRSAB.RRF")
         if mrsab is not None:
             self._require_rows(mrsab)
@@ -225,7 +227,7 @@ class UmlsSource:
 
     @staticmethod
     def _require_rows(path: Path) -> None:
-        """An empty MRCONSO, MRSTY or MRSAB is a broken release, not an empty graph."""
+        """An empty MRCONSO, MRSTY, MRSAB or MRREL is a broken release, not an empty graph."""
         if not has_rows(path):
             raise GraphError(
                 f"{path.name} is empty",
