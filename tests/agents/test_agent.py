@@ -21,9 +21,10 @@ from hilgen_graph.agents.schemas import (
     GenerationRequest,
     Mention,
 )
-from hilgen_graph.agents.tools import ToolLog, link_mention, make_tools, retrieve_related
+from hilgen_graph.agents.tools import ToolLog, make_tools, retrieve_related
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.grounder import Grounder
 from hilgen_graph.prompts import load_template
 from hilgen_graph.testing.fake_chat import ScriptedChatModel, text_reply, tool_call_reply
 from hilgen_graph.validation.funnel import Funnel
@@ -36,7 +37,7 @@ SD = "SpecificDisease"
 @pytest.fixture(scope="module")
 def req(store: GraphStore) -> GenerationRequest:
     seed = ncbi_sentence(HEMOCHROMATOSIS_SEED)
-    concept = link_mention(store, seed.entities[0].text, seed.entities[0].concept_ids)
+    concept = Grounder.for_store(store).concept_of(seed.entities[0])
     related = tuple(retrieve_related(store, "D006432", ["siblings"], 5))
     return GenerationRequest("agent-1", seed, seed.entities[0], NCBI_LABELS, 2, concept, related)
 
@@ -58,8 +59,10 @@ def test_tools_answer_from_the_graph(store: GraphStore) -> None:
     parents = json.loads(
         tools["related_concepts"].invoke({"concept_id": "D006432", "layer": "parents"})
     )
-    assert {p["id"] for p in parents} == {"D019190", "D008664"}
-    assert set(log.related) == {"D019190", "D008664"}
+    # "Metal Metabolism, Inborn Errors" (D008664) has no natural name: not shown to the model
+    assert {p["id"] for p in parents} == {"D019190"}
+    assert all(", " not in p["name"] for p in parents)
+    assert set(log.related) == {"D019190"}
     st = json.loads(tools["semantic_type"].invoke({"concept_id": "D006432"}))
     assert st["semantic_types"][0]["group"] == "DISO"
     assert "error" in json.loads(tools["semantic_type"].invoke({"concept_id": "D999999"}))
@@ -104,7 +107,7 @@ def test_agent_uses_tools_then_answers(store: GraphStore, req: GenerationRequest
     prov = first.record.provenance
     assert prov.llm is not None and prov.llm.mode == "agent"
     # the intended concepts are the ones the agent fetched (parents), not the request's siblings
-    assert set(prov.llm.intended_concept_ids) == {"D019190", "D008664"}
+    assert set(prov.llm.intended_concept_ids) == {"D019190"}
     assert prov.related_concept_id == "D019190" and prov.layer == "parents"
     assert second.stage == "intended"
     assert "related_concepts" in second.candidate.raw_output  # the transcript is kept
