@@ -91,6 +91,7 @@ def test_evaluate_json_is_strict_and_alone_on_stdout(tiny_grid: Path, tmp_path: 
     assert strict_loads(again.stdout)["datasets"] == report["datasets"]
 
 
+NCBI_PUBTATOR = "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
 FAKE_RUN = Path(__file__).resolve().parents[1] / "evaluation" / "conftest.py"
 
 
@@ -145,3 +146,25 @@ def test_every_json_output_is_strict_json_alone_on_stdout(
     assert result.exit_code == 0, result.output
     assert result.stdout.count("\n") == 1  # one line: the JSON document
     strict_loads(result.stdout)
+
+
+def test_augment_kg_logs_one_line_per_expanded_entity(
+    data_root: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from tests.graph.free_store import session_free_store
+
+    monkeypatch.setenv("HILGEN_CACHE_DIR", str(tmp_path / "cache"))
+    args = [
+        "augment", "kg", "--corpus", str(data_root / NCBI_PUBTATOR),
+        "--format", "pubtator", "--k", "1", "--seed", "1",
+        "--store", str(session_free_store(tmp_path_factory)), "--layers", "synonyms",
+        "--out", str(tmp_path / "s.jsonl"), "--collapse", "--json",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = strict_loads(result.stdout)
+    lines = [x for x in result.stderr.splitlines() if x.startswith("expanding linked entities")]
+    total = report["linked_entities"]
+    assert total > 0 and lines[-1] == f"expanding linked entities: {total}/{total}"
+    assert len(lines) == total  # a log gets one line per finished unit, not one bar at the end

@@ -116,6 +116,7 @@ def test_generate_says_where_the_key_goes_and_keeps_it_off_plain_http(
     line = f"OPENAI_API_KEY: not sent to {openai_stub.base_url.replace('http://', 'http://***@')}"
     assert line in result.stderr.replace("\n", " ")
     assert json.loads(result.stdout)["api_key"].startswith(line)
+    assert "generating: 1/1" in result.stderr  # progress: stderr, one line per request
     assert openai_stub.headers  # the endpoint was called ...
     sent = {h.get("authorization", "") for h in openai_stub.headers}
     assert all("sk-never-over-http" not in h for h in sent)  # ... without the key
