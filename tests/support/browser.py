@@ -221,8 +221,10 @@ def open_page(
     *,
     width: int = 1280,
     height: int = 900,
+    init_script: str = "",
 ) -> Iterator[Page]:
-    """Open ``page`` (a local file) in headless chromium and wait until ``ready`` is truthy."""
+    """Open ``page`` (a local file) in headless chromium and wait until ``ready`` is truthy.
+    ``init_script`` runs in the page before any of its own scripts (e.g. to watch ``alert``)."""
     binary = require_chromium()
     with tempfile.TemporaryDirectory(prefix="hilgen-chromium-") as tmp:
         profile = Path(tmp)
@@ -276,6 +278,8 @@ def open_page(
                     deviceScaleFactor=1,
                     mobile=False,
                 )
+                if init_script:
+                    tab.command("Page.addScriptToEvaluateOnNewDocument", source=init_script)
                 started = time.monotonic()
                 tab.command("Page.navigate", url=tab.url)
                 tab.wait_event("Page.loadEventFired", READY_WAIT_S)

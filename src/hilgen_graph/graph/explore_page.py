@@ -192,6 +192,12 @@ def _json_for_script(obj: Any) -> str:
     return text
 
 
+def _text(value: object) -> str:
+    """Data as HTML text or attribute: escaped, and ``/`` written ``&#47;`` so that no text
+    from the graph reads as a URL in the page source (it shows the same)."""
+    return html.escape(str(value)).replace("/", "&#47;")
+
+
 def offline_violations(page: str) -> list[str]:
     """Every ``http(s)://`` string in ``page`` other than the bundle's non-loading ones."""
     return sorted({u for u in _URL.findall(page) if u not in BUNDLED_NON_LOADING_URLS})
@@ -266,7 +272,7 @@ def layered_positions(nodes: Sequence[ExploredNode]) -> dict[str, tuple[float, f
 
 
 def _heading(exp: Exploration, back: str | None = None) -> str:
-    e = html.escape
+    e = _text
     link = exp.link
     cfg = exp.settings
     if link.linked:
@@ -411,7 +417,7 @@ def render_page(exp: Exploration, *, height: str = "100vh", back: str | None = N
     net.path = "explore.html"
     net.heading = _heading(exp, back)
     page = net.generate_html()
-    title = html.escape(f"explore {exp.query} ({exp.label})")
+    title = _text(f"explore {exp.query} ({exp.label})")
     page = page.replace("<title></title>", f"<title>{title}</title>", 1)
     bad = offline_violations(page)
     if bad:
@@ -452,7 +458,7 @@ def render_index(
 ) -> str:
     """The sample index: ``rows`` are (exploration, sentence id, page file name) per gold
     mention; ``summary`` is shown above the table (sample file, k, seed, totals)."""
-    e = html.escape
+    e = _text
     head_layers = "".join(f"<th>{e(LAYER_TITLES.get(x, x))}<br>picked</th>" for x in layers)
     body = []
     for exp, sentence_id, page in rows:
