@@ -87,6 +87,8 @@ def test_inverted_heading_without_a_natural_term_is_not_rendered(heading: str) -
 
 def test_unusable_characters_and_empty_names_are_not_rendered() -> None:
     assert render("Smith & Wesson syndrome").issue is NameIssue.UNUSABLE
+    assert render("Ca lesser curvature - stomach (disorder)").issue is NameIssue.UNUSABLE
+    assert render("beta-thalassemia").ok
     assert render(" (disorder)").issue is NameIssue.EMPTY
 
 

@@ -79,6 +79,8 @@ class KGConfig(BaseModel):
     graph: str = "free"  # graph name or store directory, passed to the KG arm
     layers: list[str] = Field(default_factory=lambda: list(DEFAULT_KG_LAYERS))
     per_layer: int = Field(default=10, ge=1)
+    # LABEL -> semantic groups the label may link to and expand into (as --label-groups)
+    label_groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class DatasetSpec(BaseModel):

@@ -151,6 +151,7 @@ def kg_synthetic(
     """KG-arm records for the sampled sentences, every configured layer, using the same seed;
     dev/test sentences feed the arm's leakage guard."""
     from hilgen_graph.graph.backends import ensure_free_store, open_store
+    from hilgen_graph.grounding.label_groups import parse_label_groups
     from hilgen_graph.grounding.layers import LayerConfig, parse_layers
     from hilgen_graph.grounding.store_index import index_for_store
     from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
@@ -165,6 +166,7 @@ def kg_synthetic(
         cfg = KgConfig(
             layers=parse_layers(kg.layers),
             layer_config=LayerConfig(top_k=kg.per_layer, seed=seed),
+            label_groups=parse_label_groups(kg.label_groups),
         )
         records, _report = augment_kg(
             sample,

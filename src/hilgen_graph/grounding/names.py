@@ -13,7 +13,8 @@ SNOMED CT semantic tags such as ``(disorder)``, MeSH disambiguation qualifiers s
    Words are never reordered mechanically; without such a term the name is not renderable
    (``Metal Metabolism, Inborn Errors`` has none: it is skipped, never written as
    "inborn errors metal metabolism");
-3. refuses names with characters that cannot sit in a sentence (:data:`UNUSABLE_CHARS`);
+3. refuses names with characters that cannot sit in a sentence (:data:`UNUSABLE_CHARS`) and
+   descriptor-style names joined by a spaced dash ("Ca lesser curvature - stomach");
 4. lower-cases title-case words (:func:`sentence_case`).
 
 Callers count every name that is not rendered (with its :class:`NameIssue`); none is dropped
@@ -44,6 +45,8 @@ BRACKET_NOTE_SUFFIX = re.compile(r"\s*\[[^\]]*\]\s*$")
 TITLE_QUALIFIER_SUFFIX = re.compile(r"\s+\((?:[A-Z][a-z]+)(?:[ -][A-Z]?[a-z]+)*\)\s*$")
 #: Characters that cannot sit in a running sentence.
 UNUSABLE_CHARS = frozenset("[]&<>|{}")
+# A spaced dash joins the parts of a SNOMED CT-style descriptor ("Ca lesser curvature - stomach").
+SPACED_DASH = re.compile(r"\s[-\u2013\u2014]\s")
 #: Words a natural term may add to or drop from its heading ("Errors, Inborn" vs "errors of").
 FUNCTION_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "by", "on", "a", "an"})
 _INVERTED = re.compile(r",\s")
@@ -145,7 +148,7 @@ def render(name: str, terms: Sequence[str] = (), options: NameOptions = NameOpti
         if natural is None:
             return Rendered(name, None, NameIssue.INVERTED)
         base = via = natural
-    if UNUSABLE_CHARS & set(base):
+    if UNUSABLE_CHARS & set(base) or SPACED_DASH.search(base):
         return Rendered(name, None, NameIssue.UNUSABLE)
     if options.lower_case:
         base = sentence_case(base)
