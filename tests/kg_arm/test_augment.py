@@ -149,3 +149,34 @@ def test_names_without_words_are_excluded_and_counted(small_store: GraphStore) -
     assert any(r.text.endswith("with acetylsalicylic acid.") for r in records)
     for r in records:
         assert_valid_iob2(r.tags)
+
+
+def test_a_label_without_profile_is_not_expanded(
+    free_store: GraphStore, free_index: TermIndex
+) -> None:
+    """A user's corpus with a label the registry does not know: its sequence-variant mention
+    must not reach "insertional mutagenesis" by string similarity and expand from there."""
+    text = "The -4825 gene insertion/deletion variant and gout were studied."
+    variant = "-4825 gene insertion/deletion"
+    a = text.index(variant)
+    g = text.index("gout")
+    s = Sentence(
+        "doc:0",
+        "doc",
+        text,
+        tuple(tokenize(text)),
+        (
+            Entity(a, a + len(variant), variant, "DNAMutation"),
+            Entity(g, g + 4, "gout", "Disease"),
+        ),
+    )
+    records, report = augment_kg([s], free_store, config=KgConfig(), index=free_index)
+    assert report.profiles["DNAMutation"].source.value == "none"
+    assert report.profiles["Disease"].source.value == "registry"
+    unlinked = [x for x in report.linking.links if not x.linked]
+    assert [x.entity.text for x in unlinked] == [variant]
+    assert records and all(r.provenance.replaced_entity.label == "Disease" for r in records)  # type: ignore[union-attr]
+    assert all("mutagenesis" not in r.text.lower() for r in records)
+    profiles = report.as_dict()["label_profiles"]
+    assert profiles["DNAMutation"]["source"] == "none"
+    assert profiles["Disease"]["excluded"]["by_filter"]  # what the walk excluded, per label
