@@ -62,8 +62,14 @@ _SCRIPT = """
 """
 
 
+def _text(value: object) -> str:
+    """Data as HTML text or attribute: escaped, and ``/`` written ``&#47;`` so that no model
+    output reads as a URL in the page source (it shows the same)."""
+    return html.escape(str(value)).replace("/", "&#47;")
+
+
 def _acc_table(name: str, table: dict[str, Acceptance]) -> str:
-    e = html.escape
+    e = _text
     rows = "".join(
         f"<tr><td>{e(k)}</td><td class='n'>{v.total}</td><td class='n'>{v.accepted}</td>"
         f"<td class='n'>{v.rate:.1%}</td></tr>"
@@ -81,7 +87,7 @@ def _pct(n: int, scale: int) -> str:
 
 def render_check_html(report: CheckReport, title: str = "hilgen check") -> str:
     """The report as a self-contained page (see the module docstring)."""
-    e = html.escape
+    e = _text
     scale = max([report.total] + [s.entered + s.skipped for s in report.stages])
     funnel = "".join(
         f"<tr class='funnel-row' data-stage='{e(s.stage)}'><td>{e(s.stage)}</td>"
