@@ -37,7 +37,7 @@ from hilgen_graph.agents.schemas import GenerationRequest
 from hilgen_graph.agents.tools import DEFAULT_LIMIT
 from hilgen_graph.atomic import write_json, write_jsonl
 from hilgen_graph.corpus.kshot import sample_corpus
-from hilgen_graph.corpus.load import load_corpus
+from hilgen_graph.corpus.load import read_corpus
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
 from hilgen_graph.graph.store import GraphStore
@@ -137,6 +137,7 @@ class GenerateSummary:
     repairs: int
     ledger: dict[str, Any] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)  # requests that raised (retried on rerun)
+    corpus_skipped: list[str] = field(default_factory=list)  # malformed records (--lenient)
 
     @property
     def sentences_per_min(self) -> float:
@@ -333,11 +334,12 @@ def generate_llm(
                 "use --agent for agent templates"
             )
     seeds = seed_sentences(config)
+    read = read_corpus(config.corpus, lenient=config.lenient)  # labels, and what was skipped
+    corpus_skipped = [i.describe() for i in read.report.skipped]
     if config.collapse_to:
         labels = [config.collapse_to]
     else:
-        corpus = load_corpus(config.corpus)
-        labels = sorted({e.label for s in corpus.sentences for e in s.entities})
+        labels = sorted({e.label for s in read.corpus.sentences for e in s.entities})
     heldout_paths = (
         list(config.heldout) if config.heldout is not None else find_heldout(config.corpus)
     )
@@ -437,6 +439,7 @@ def generate_llm(
         {"heldout_paths": [str(p) for p in heldout_paths], "labels": labels},
     )
     summary.failed = dict(failures)
+    summary.corpus_skipped = corpus_skipped
     if failures:
         write_json(
             summary.meta_out,

@@ -23,7 +23,15 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from hilgen_graph.cli.console import DataTable, LineProgress, console, print_json, safe, styled
+from hilgen_graph.cli.console import (
+    DataTable,
+    LineProgress,
+    console,
+    print_json,
+    print_skipped,
+    safe,
+    styled,
+)
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.grounding.label_groups import parse_label_groups
 from hilgen_graph.grounding.layers import LAYERS, PRESETS, parse_layers, preset
@@ -183,6 +191,13 @@ def kg(
     ] = None,
     backend: Annotated[str, typer.Option("--backend", help="embedded | neo4j")] = "embedded",
     uri: Annotated[str | None, typer.Option("--uri", help="Neo4j bolt URI")] = None,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="skip malformed records of the corpus (each one is reported) instead of failing",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Link the k-shot entities to the graph, expand them in layers and write substituted
@@ -227,6 +242,7 @@ def kg(
         backend=backend,
         uri=uri,
         sample_file=sample_file,
+        lenient=lenient,
     )
     with LineProgress(
         TextColumn("{task.description}"),
@@ -241,6 +257,7 @@ def kg(
             bar.update(task, completed=done, total=total)
 
         report = run_kg_arm(run, config, progress=tick)
+    print_skipped(report.corpus_skipped)
     if as_json:
         print_json(report.as_dict())
         return

@@ -27,7 +27,7 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -248,3 +248,20 @@ def _json_default(value: Any) -> Any:
 def print_json(obj: Any) -> None:
     """Print one strict JSON value on stdout, plain (no colour), for scripts."""
     print(json_text(obj), flush=True)
+
+
+MAX_SKIPPED_SHOWN = 20
+
+
+def print_skipped(skipped: Sequence[str]) -> None:
+    """On stderr: the malformed corpus records a ``--lenient`` read skipped, one per line."""
+    if not skipped:
+        return
+    err_console.print(
+        f"[yellow]skipped {len(skipped)} malformed corpus record(s) (--lenient):[/]",
+        highlight=False,
+    )
+    for line in skipped[:MAX_SKIPPED_SHOWN]:
+        err_console.print(f"  {safe(line)}", highlight=False)
+    if len(skipped) > MAX_SKIPPED_SHOWN:
+        err_console.print(f"  ... and {len(skipped) - MAX_SKIPPED_SHOWN} more (--json)")

@@ -79,6 +79,15 @@ def evaluate(
             "merge the slices' folders with `hilgen report DIR... --out MERGED`",
         ),
     ] = None,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="skip malformed records of the datasets' files (each one is reported, and "
+            "listed in skipped_records.json) instead of failing; the config's `lenient: true` "
+            "per dataset does the same",
+        ),
+    ] = False,
 ) -> None:
     """Train and score datasets × seeds × variants × model families; write a report."""
     from hilgen_graph.evaluation.config import load_config
@@ -87,6 +96,9 @@ def evaluate(
     from hilgen_graph.evaluation.runner import run_grid
 
     cfg = load_config(config)
+    if lenient:
+        datasets = [d.model_copy(update={"lenient": True}) for d in cfg.datasets]
+        cfg = cfg.model_copy(update={"datasets": datasets})
     part = Shard.parse(shard) if shard is not None else None
     run_dir = out or Path("runs") / cfg.name
     with grid_progress() as on_event:

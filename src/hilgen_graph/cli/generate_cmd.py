@@ -16,6 +16,7 @@ from hilgen_graph.cli.console import (
     console,
     err_console,
     print_json,
+    print_skipped,
     safe,
 )
 from hilgen_graph.graph.store import GraphStore
@@ -163,6 +164,14 @@ def register(root: typer.Typer) -> None:
         cache: Annotated[bool, typer.Option(help="replay cached replies from disk")] = True,
         backend: BackendOpt = "embedded",
         uri: UriOpt = None,
+        lenient: Annotated[
+            bool,
+            typer.Option(
+                "--lenient",
+                help="skip malformed records of the corpus (each one is reported) instead of "
+                "failing",
+            ),
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     ) -> None:
         """Write grounded synthetic sentences for the k-shot seeds (resumable, cached)."""
@@ -194,6 +203,7 @@ def register(root: typer.Typer) -> None:
             max_mentions=max_mentions,
             reject_invented=reject_invented,
             sample_file=sample_file,
+            lenient=lenient,
             heldout=tuple(heldout) if heldout else None,
             prompts_dirs=tuple(prompts_dir or ()),
             cache=cache,
@@ -209,6 +219,7 @@ def register(root: typer.Typer) -> None:
                 bar.update(task, completed=done, total=total)
 
             summary = generate_llm(config, gs, progress=step)
+        print_skipped(summary.corpus_skipped)
         if as_json:
             print_json({**summary.to_json(), "api_key": key_line})
             return

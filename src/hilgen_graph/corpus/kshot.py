@@ -157,6 +157,7 @@ class SampledCorpus:
     sentences: list[Sentence]  # the whole (collapsed) corpus
     sample: KShotSample
     seeds: list[Sentence]
+    skipped: tuple[str, ...] = ()  # malformed records skipped (lenient), as the reader says
 
 
 def sample_corpus(
@@ -173,7 +174,7 @@ def sample_corpus(
     """Read ``path`` and take its k-shot sample: the one in ``sample_file`` when given (its k,
     seed, scheme and collapse win over the arguments, and its collapse is applied before
     reading), else drawn from the arguments exactly as ``hilgen corpus sample`` draws it."""
-    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.corpus.load import read_corpus
 
     given = load_sample(sample_file) if sample_file is not None else None
     fixed = given is not None and given.k > 0  # the file records how it was drawn
@@ -184,8 +185,9 @@ def sample_corpus(
             "used) or draw a new sample"
         )
     collapse = given.collapse_to if fixed and given is not None else collapse_to
-    corpus = load_corpus(path, fmt, collapse_to=collapse, lenient=lenient)
-    sentences = corpus.sentences
+    read = read_corpus(path, fmt, collapse_to=collapse, lenient=lenient)
+    skipped = tuple(i.describe() for i in read.report.skipped)
+    sentences = read.corpus.sentences
     if not sentences:
         raise CorpusFormatError(
             "the corpus has no sentences", path=str(path), fix="check the file and its format"
@@ -202,7 +204,7 @@ def sample_corpus(
                 f"sentences ({sample.corpus or 'unnamed'}); {path} has {len(sentences)}: give the "
                 "corpus the sample was drawn from, or draw a new sample"
             )
-    return SampledCorpus(sentences, sample, select(sentences, sample.sentence_ids))
+    return SampledCorpus(sentences, sample, select(sentences, sample.sentence_ids), skipped)
 
 
 def outside_sample(seed_ids: Iterable[str], sample: KShotSample) -> list[str]:

@@ -95,6 +95,8 @@ class DatasetSpec(BaseModel):
     train: str | None = None
     dev: str | None = None
     test: str | None = None
+    # skip malformed records of the split files (each one reported) instead of failing
+    lenient: bool = False
 
     @property
     def custom(self) -> bool:

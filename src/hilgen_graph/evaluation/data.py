@@ -37,6 +37,7 @@ class Splits:
     dev: list[Sentence]
     test: list[Sentence]
     train_file: str = ""  # file name of the training split (recorded in sample files)
+    skipped: tuple[str, ...] = ()  # malformed records skipped (lenient), as the reader says
 
 
 def available_datasets() -> list[str]:
@@ -52,11 +53,12 @@ def available_datasets() -> list[str]:
 
 def load_splits(spec: DatasetSpec) -> Splits:
     """Read the three splits of a registered corpus (or the files the spec names)."""
-    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.corpus.load import read_corpus
     from hilgen_graph.datasets import dataset_path
 
     parts = {}
     names = {}
+    skipped: list[str] = []
     for split in ("train", "dev", "test"):
         fmt: str | None
         if spec.custom:
@@ -68,9 +70,13 @@ def load_splits(spec: DatasetSpec) -> Splits:
         else:
             path = dataset_path(spec.name, split, spec.form)
             fmt = spec.form if spec.form != "iob" else "conll"
-        parts[split] = load_corpus(path, fmt, collapse_to=spec.collapse_to).sentences
+        read = read_corpus(path, fmt, collapse_to=spec.collapse_to, lenient=spec.lenient)
+        parts[split] = read.corpus.sentences
         names[split] = path.name
-    return Splits(spec.name, parts["train"], parts["dev"], parts["test"], names["train"])
+        skipped += [f"{split}: {i.describe()}" for i in read.report.skipped]
+    return Splits(
+        spec.name, parts["train"], parts["dev"], parts["test"], names["train"], tuple(skipped)
+    )
 
 
 def seed_sample(

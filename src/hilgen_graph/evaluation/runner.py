@@ -116,6 +116,7 @@ class Prepared:
     eval_sentences: list[datamod.Sentence] = field(default_factory=list)  # full dev + test
     collapse_to: str | None = None  # labels of every split collapsed to this one before sampling
     corpus: str = ""  # the training file's name, recorded in each seed's sample file
+    skipped: tuple[str, ...] = ()  # malformed records the lenient reader skipped
 
 
 @dataclass
@@ -183,6 +184,7 @@ def check_config(config: EvalConfig) -> dict[str, Prepared]:
             list(splits.dev) + list(splits.test),
             spec.collapse_to,
             splits.train_file,
+            splits.skipped,
         )
     return prepared
 
@@ -489,6 +491,14 @@ def run_grid(
     emit(RunEvent("stage", "checking the config and loading datasets"))
     prepared = check_config(config)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for prep in prepared.values():
+        if prep.skipped:
+            shown = "; ".join(prep.skipped[:5])
+            note = f"{prep.name}: skipped {len(prep.skipped)} malformed record(s): {shown}"
+            emit(RunEvent("stage", note))
+    skipped = {p.name: list(p.skipped) for p in prepared.values() if p.skipped}
+    if skipped:
+        write_json(out_dir / "skipped_records.json", skipped, indent=1)
     write_text(
         out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
     )

@@ -100,6 +100,7 @@ class KgReport:
     config: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, LabelProfile] = field(default_factory=dict)
     profile_excluded: dict[str, ProfileExclusions] = field(default_factory=dict)
+    corpus_skipped: list[str] = field(default_factory=list)  # malformed records (--lenient)
 
     @property
     def made(self) -> int:
@@ -129,6 +130,7 @@ class KgReport:
             "layers": {name: c.as_dict() for name, c in self.layers.items()},
             "linking": self.linking.as_dict(),
             "knowledge_sources": self.knowledge_sources,
+            "corpus_skipped": self.corpus_skipped,
             "eval_files": self.eval_files,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "sentences_per_second": round(self.made / expand, 1) if expand > 0 else None,
@@ -404,6 +406,7 @@ def run_kg_arm(
         )
     finally:
         store.close()
+    report.corpus_skipped = list(sampled.skipped)
     report.written = write_synthetic(run.out, records)
     report.out = str(run.out)
     write_json(meta_path(run.out), kg_meta(report))
