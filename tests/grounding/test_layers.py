@@ -62,7 +62,7 @@ def test_children_use_natural_names(small_store: GraphStore) -> None:
     assert {r.relation_path[1] for r in res.related} == {"HAS_CHILD"}
     # "Hypertension, Renal" has no natural term of the same words: excluded, never reordered
     assert Excluded("D005", "Hypertension, Renal", Filter.NO_NATURAL_NAME) in res.excluded
-    assert all("renal hypertension" != r.name for r in res.picked)
+    assert all(r.name != "renal hypertension" for r in res.picked)
 
 
 def test_over_general_parents_are_skipped(small_store: GraphStore) -> None:

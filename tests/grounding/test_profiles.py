@@ -58,10 +58,16 @@ def test_unknown_label_is_not_linked_approximately(
     assert link.method is LinkMethod.UNLINKED
     assert "no profile" in link.reason and "not matched approximately" in link.reason
     # the approximate stage is what would have linked it: given a profile, it does
-    mapped = Linker(free_store, index=free_index, label_groups={"DNAMutation": ("PHYS",)})
+    mapped = Linker(
+        free_store,
+        index=free_index,
+        label_groups={"DNAMutation": ("PHYS",)},
+        approx_threshold=0.45,
+    )
     hit = mapped.link(sent.entities[0], sent.id)
-    assert hit.method is LinkMethod.APPROXIMATE and hit.concepts[0].id == "D016254"
-    assert hit.candidates and hit.candidates[0].concept_id == "D016254"
+    assert hit.method is LinkMethod.APPROXIMATE and hit.concepts[0].id == "D054643"  # INDEL
+    # "gene insertion" (insertional mutagenesis) scores higher but drops the mention's words
+    assert hit.candidates[0].concept_id == "D016254"
 
 
 def test_evidence_profile_from_exact_links_keeps_other_types_out(
@@ -100,3 +106,15 @@ def test_corpus_id_evidence_and_grounder(free_store: GraphStore) -> None:
     related = g.related(concept, "Trait", "Huntington disease", ["parents", "siblings"], 6)
     assert related and all(", " not in r.name for r in related)
     assert all(r.source_concept_id == "D006816" and r.relation_path for r in related)
+
+
+def test_approximate_link_never_drops_the_mentions_distinguishing_words(
+    free_store: GraphStore, free_index: TermIndex
+) -> None:
+    """NCBI's "Pendred syndrome" (an id the graph lacks) once linked to MeSH "Syndrome" and
+    was expanded into that concept's relatives."""
+    text = "Pendred syndrome is a disorder."
+    sent = _sentence("s1", text, "Pendred syndrome", "SpecificDisease", ("C536648",))
+    link = Linker(free_store, index=free_index).link(sent.entities[0], sent.id)
+    assert all(c.id != "D013577" for c in link.concepts)
+    assert any(c.concept_id == "D013577" for c in link.candidates)  # seen, not taken

@@ -12,7 +12,8 @@ Methods, tried in this order for each mention (the first that yields a concept w
     ``store.lookup(text)``: a term equal to the mention, else one with the same normalised form.
 ``approximate``
     Character-trigram similarity over a :class:`~hilgen_graph.grounding.term_index.TermIndex`
-    of the graph's terms, at or above a threshold.
+    of the graph's terms, at or above a threshold; a term made of only some of the mention's
+    words ("syndrome" for "Pendred syndrome") names a broader concept and is not taken.
 
 String candidates must belong to the label's profile (:mod:`hilgen_graph.grounding.
 label_groups`: the user's mapping, the registry's table, or the semantic types of the label's
@@ -199,6 +200,15 @@ class LinkingReport:
 STRING_CANDIDATES = 5  # runner-ups kept per mention
 
 
+def _drops_words(mention: str, term: str) -> bool:
+    """Whether ``term``'s words are a strict part of the mention's ("syndrome" for "Pendred
+    syndrome", "gene insertion" for "-4825 gene insertion/deletion"): such a term names a
+    broader concept, not the mention, so it is no approximate link."""
+    have = set(normalize(mention).split())
+    got = set(normalize(term).split())
+    return bool(got) and got < have
+
+
 @dataclass
 class Linker:
     """Links mentions to concepts of ``store`` (see the module docstring).
@@ -363,7 +373,7 @@ class Linker:
                             fits,
                         )
                     )
-                if fits and not result[1]:
+                if fits and not result[1] and not _drops_words(text, m.text):
                     result = (LinkMethod.APPROXIMATE, (concept,), float(m.score), m.text)
         self._string_cache[key] = result
         self._cands_cache[key] = tuple(
