@@ -34,7 +34,7 @@ def test_generate_llm_writes_the_synthetic_jsonl(
     with fake_openai_server() as (url, calls):
         result = runner.invoke(app, args(out, url, "--json"))
         assert result.exit_code == 0, result.output
-        summary = json.loads(result.output)
+        summary = json.loads(result.stdout)
         first_calls = len(calls)
         assert first_calls == summary["requests"] > 0
         records = list(read_synthetic(out))
@@ -44,12 +44,12 @@ def test_generate_llm_writes_the_synthetic_jsonl(
         assert llm.raw_reply_id.startswith("chatcmpl-fake")
         # the same command again: everything is already in the run log, no call is made
         again = runner.invoke(app, args(out, url, "--json"))
-        assert again.exit_code == 0 and json.loads(again.output)["resumed"] == summary["requests"]
+        assert again.exit_code == 0 and json.loads(again.stdout)["resumed"] == summary["requests"]
         assert len(calls) == first_calls
         # a new output file replays the disk cache: still no call
         other = runner.invoke(app, args(tmp_path / "other.jsonl", url, "--json"))
         assert other.exit_code == 0 and len(calls) == first_calls
-        assert json.loads(other.output)["accepted"] == summary["accepted"]
+        assert json.loads(other.stdout)["accepted"] == summary["accepted"]
         table = runner.invoke(app, args(out, url), env={"COLUMNS": "200"})
         assert table.exit_code == 0 and "accepted sentences/min" in table.output
 
