@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -17,8 +18,10 @@ from typer.testing import CliRunner
 from hilgen_graph.cli import app
 from hilgen_graph.errors import ConfigError, GraphError
 from hilgen_graph.graph.embedded import EmbeddedStore
+from hilgen_graph.graph.explore_page import offline_violations
 
 runner = CliRunner()
+NCBI_TRAIN = "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
 
 
 @pytest.fixture(scope="module")
@@ -122,20 +125,38 @@ def test_related_rejects_unknown_layer_and_concept(fixture_store: Path) -> None:
     assert isinstance(missing.exception, ConfigError) and "C999" in str(missing.exception)
 
 
-def test_explore_tree_by_name(fixture_store: Path) -> None:
-    result = runner.invoke(app, ["graph", "explore", "Hypertension", "--depth", "2", "--store",
-                                 str(fixture_store)])  # fmt: skip
+def test_explore_json_is_the_walk_with_link_and_marks(fixture_store: Path) -> None:
+    data: Any = invoke_json("graph", "explore", "C003", "--label", "Disease", "--store",
+                       str(fixture_store), "--no-approximate", "--json")  # fmt: skip
+    assert data["link"]["method"] == "corpus_id"
+    assert data["link"]["concepts"] == [{"id": "C003", "name": "Hypertension"}]
+    assert data["settings"]["top_k"] == 10 and data["settings"]["seed"] == 1
+    (hood,) = data["neighbourhoods"]
+    children = {c["concept_id"]: c for c in hood["layers"]["children"]["picked"]}
+    assert children["C006"]["name"] == 'O\'Brien "quoted" syndrome'
+    assert children["C006"]["semantic_types"] == ["Disease or Syndrome", "Neoplastic Process"]
+    assert children["C006"]["relation_path"] == ["C003", "HAS_CHILD", "C006"]
+    for layer, c in data["counts"].items():
+        assert c["picked"] == len(hood["layers"][layer]["picked"])
+        assert sum(c["excluded"].values()) == len(hood["layers"][layer]["excluded"])
+
+
+def test_explore_rich_names_what_is_picked_and_excluded(fixture_store: Path) -> None:
+    result = runner.invoke(app, ["graph", "explore", "Hypertension", "--label", "Disease",
+                                 "--store", str(fixture_store), "--no-approximate"],
+                           env={"COLUMNS": "200"})  # fmt: skip
     assert result.exit_code == 0, result.output
     out = result.output
-    for text in ("C003", "Vascular Diseases", "Disease", "Hypertension, Malignant", "O'Brien"):
+    assert "linked to C003 Hypertension by exact" in out
+    for text in ("parents: 1 picked", "picked", "vascular diseases", "O'Brien"):
         assert text in out
-    assert "8 concepts" in out
+    assert "link candidates" in out
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html", ".graphml"])
 def test_explore_draws(fixture_store: Path, tmp_path: Path, suffix: str) -> None:
     target = tmp_path / f"hyp{suffix}"
-    result = runner.invoke(app, ["graph", "explore", "C003", "--depth", "2", "--store",
+    result = runner.invoke(app, ["graph", "explore", "C003", "--label", "Disease", "--store",
                                  str(fixture_store), "--out", str(target)])  # fmt: skip
     assert result.exit_code == 0, result.output
     data = target.read_bytes()
@@ -143,19 +164,60 @@ def test_explore_draws(fixture_store: Path, tmp_path: Path, suffix: str) -> None
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000
     elif suffix == ".html":
         text = data.decode()
-        assert "<svg" in text and "O&#x27;Brien &quot;quoted&quot; syndrome" in text
+        assert "vis.Network" in text and "<svg" not in text
+        assert 'O\\u0027Brien \\"quoted\\" syndrome' in text  # JSON data, HTML-safe
+        assert offline_violations(text) == []
     else:
         g = nx.read_graphml(target)
-        assert sorted(g.nodes) == ["C001", "C002", "C003", "C004", "C005", "C006", "C007", "C009"]
-        assert g.nodes["C007"]["name"] == "back\\slash disease \\n"
-        assert g.edges["C003", "C002"]["source"] == "MSH,SNOMEDCT_US"
+        assert {"C002", "C004", "C005", "C006"} <= set(g.nodes)
+        assert g.edges["C003", "C002"]["source"] in ("MSH", "SNOMEDCT_US")
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp files left
 
 
-def test_explore_unknown_format(fixture_store: Path, tmp_path: Path) -> None:
+def test_explore_unknown_format_and_bad_combinations(fixture_store: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["graph", "explore", "C003", "--store", str(fixture_store),
                                  "--out", str(tmp_path / "x.svgz")])  # fmt: skip
     assert isinstance(result.exception, GraphError) and ".graphml" in str(result.exception)
+    none = runner.invoke(app, ["graph", "explore", "--store", str(fixture_store)])
+    assert isinstance(none.exception, ConfigError) and "--sample" in str(none.exception)
+    both = runner.invoke(app, ["graph", "explore", "C003", "--sample", "s.json", "--store",
+                               str(fixture_store)])  # fmt: skip
+    assert isinstance(both.exception, ConfigError) and "not both" in str(both.exception)
+    no_corpus = runner.invoke(app, ["graph", "explore", "--sample", "s.json", "--store",
+                                    str(fixture_store), "--out", str(tmp_path)])  # fmt: skip
+    assert isinstance(no_corpus.exception, ConfigError) and "--corpus" in str(no_corpus.exception)
+
+
+def test_explore_sample_counts_equal_augment_kg(
+    free_store: Path, data_root: Path, tmp_path: Path
+) -> None:
+    """Every gold mention of NCBI-disease 5-shot seed 1: the explorer's picked and excluded
+    counts per layer are exactly what the KG arm reports for the same sample."""
+    corpus = data_root / NCBI_TRAIN
+    sample = tmp_path / "sample.json"
+    drawn = runner.invoke(app, ["corpus", "sample", str(corpus), "--k", "5", "--seed", "1",
+                                "--collapse", "--out", str(sample)])  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    pages = tmp_path / "pages"
+    explored: Any = invoke_json("graph", "explore", "--sample", str(sample), "--corpus",
+                                str(corpus), "--store", str(free_store), "--out", str(pages),
+                                "--json")  # fmt: skip
+    kg: Any = invoke_json("augment", "kg", "--corpus", str(corpus), "--sample", str(sample),
+                          "--store", str(free_store), "--out", str(tmp_path / "kg.jsonl"),
+                          "--json")  # fmt: skip
+    assert explored["mentions"] == kg["entities"] > 0
+    assert explored["linked_mentions"] == kg["linked_entities"]
+    assert explored["unlinked_mentions"] == kg["unlinked_entities"]
+    assert explored["by_method"] == kg["linking"]["by_method"]
+    layers = kg["layers"]
+    assert set(layers) == set(explored["layers"])
+    for layer, c in explored["layers"].items():
+        assert c["picked"] == layers[layer]["related"], layer
+        assert c["excluded"] == layers[layer]["filtered_by_reason"], layer
+    assert explored["pages"] == explored["mentions"]
+    index = (pages / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr class='mention-row") == explored["mentions"]
+    assert sorted(p.name for p in pages.iterdir())[0] == "index.html"
 
 
 def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
