@@ -57,17 +57,15 @@ def test_unknown_label_is_not_linked_approximately(
     link = linker.link(sent.entities[0], sent.id)
     assert link.method is LinkMethod.UNLINKED
     assert "no profile" in link.reason and "not matched approximately" in link.reason
-    # the approximate stage is what would have linked it: given a profile, it does
-    mapped = Linker(
-        free_store,
-        index=free_index,
-        label_groups={"DNAMutation": ("PHYS",)},
-        approx_threshold=0.45,
-    )
-    hit = mapped.link(sent.entities[0], sent.id)
+    # the approximate stage runs once the label has a profile (a spelling variant links) ...
+    mapped = Linker(free_store, index=free_index, label_groups={"DNAMutation": ("PHYS",)})
+    typo = Entity(0, 26, "insertion deletion mutaton", "DNAMutation")  # a typo
+    hit = mapped.link(typo)
     assert hit.method is LinkMethod.APPROXIMATE and hit.concepts[0].id == "D054643"  # INDEL
-    # "gene insertion" (insertional mutagenesis) scores higher but drops the mention's words
-    assert hit.candidates[0].concept_id == "D016254"
+    # ... but never to a term that drops the variant's words ("gene insertion")
+    variant = mapped.link(sent.entities[0], sent.id)
+    assert not variant.linked
+    assert any(c.concept_id == "D016254" for c in variant.candidates)  # seen, not taken
 
 
 def test_evidence_profile_from_exact_links_keeps_other_types_out(
@@ -108,13 +106,20 @@ def test_corpus_id_evidence_and_grounder(free_store: GraphStore) -> None:
     assert all(r.source_concept_id == "D006816" and r.relation_path for r in related)
 
 
-def test_approximate_link_never_drops_the_mentions_distinguishing_words(
-    free_store: GraphStore, free_index: TermIndex
+@pytest.mark.parametrize(
+    ("mention", "ids", "wrong"),
+    [("Pendred syndrome", ("C536648",), "D013577"), ("C7 deficiency", ("OMIM:610102",), "D013734")],
+)
+def test_approximate_link_never_drops_or_changes_a_word(
+    free_store: GraphStore,
+    free_index: TermIndex,
+    mention: str,
+    ids: tuple[str, ...],
+    wrong: str,
 ) -> None:
-    """NCBI's "Pendred syndrome" (an id the graph lacks) once linked to MeSH "Syndrome" and
-    was expanded into that concept's relatives."""
-    text = "Pendred syndrome is a disorder."
-    sent = _sentence("s1", text, "Pendred syndrome", "SpecificDisease", ("C536648",))
+    """NCBI mentions whose ids the graph lacks once linked to MeSH "Syndrome" and to
+    "Androgen-Insensitivity Syndrome" ("AR deficiency") and were expanded from there."""
+    sent = _sentence("s1", f"{mention} is a disorder.", mention, "SpecificDisease", ids)
     link = Linker(free_store, index=free_index).link(sent.entities[0], sent.id)
-    assert all(c.id != "D013577" for c in link.concepts)
-    assert any(c.concept_id == "D013577" for c in link.candidates)  # seen, not taken
+    assert all(c.id != wrong for c in link.concepts)
+    assert any(c.concept_id == wrong for c in link.candidates)  # seen, not taken

@@ -12,8 +12,9 @@ Methods, tried in this order for each mention (the first that yields a concept w
     ``store.lookup(text)``: a term equal to the mention, else one with the same normalised form.
 ``approximate``
     Character-trigram similarity over a :class:`~hilgen_graph.grounding.term_index.TermIndex`
-    of the graph's terms, at or above a threshold; a term made of only some of the mention's
-    words ("syndrome" for "Pendred syndrome") names a broader concept and is not taken.
+    of the graph's terms, at or above a threshold, where every word of the mention has a spelling
+    of it in the term (a term that drops or changes a word - "syndrome" for "Pendred syndrome",
+    "AR deficiency" for "C7 deficiency" - names another concept and is not taken).
 
 String candidates must belong to the label's profile (:mod:`hilgen_graph.grounding.
 label_groups`: the user's mapping, the registry's table, or the semantic types of the label's
@@ -200,13 +201,31 @@ class LinkingReport:
 STRING_CANDIDATES = 5  # runner-ups kept per mention
 
 
-def _drops_words(mention: str, term: str) -> bool:
-    """Whether ``term``'s words are a strict part of the mention's ("syndrome" for "Pendred
-    syndrome", "gene insertion" for "-4825 gene insertion/deletion"): such a term names a
-    broader concept, not the mention, so it is no approximate link."""
-    have = set(normalize(mention).split())
-    got = set(normalize(term).split())
-    return bool(got) and got < have
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "by", "on", "a", "an"})
+WORD_SIMILARITY = 0.5  # trigram Jaccard at which two words count as spellings of one word
+
+
+def _trigrams(word: str) -> set[str]:
+    w = f"  {word} "
+    return {w[i : i + 3] for i in range(len(w) - 2)}
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+        return False  # codes and short words ("C7", "AR", "4825") must match exactly
+    ta, tb = _trigrams(a), _trigrams(b)
+    return len(ta & tb) / len(ta | tb) >= WORD_SIMILARITY
+
+
+def _words_match(mention: str, term: str) -> bool:
+    """Whether every word of the mention has a spelling of it in ``term`` (an approximate link
+    may differ in spelling, inflection and word order, never drop or change a word:
+    "syndrome" is no link for "Pendred syndrome", nor "AR deficiency" for "C7 deficiency")."""
+    words = [w for w in normalize(mention).split() if w not in _FUNCTION_WORDS]
+    got = [w for w in normalize(term).split() if w not in _FUNCTION_WORDS]
+    return bool(words) and all(any(_same_word(w, t) for t in got) for w in words)
 
 
 @dataclass
@@ -373,7 +392,7 @@ class Linker:
                             fits,
                         )
                     )
-                if fits and not result[1] and not _drops_words(text, m.text):
+                if fits and not result[1] and _words_match(text, m.text):
                     result = (LinkMethod.APPROXIMATE, (concept,), float(m.score), m.text)
         self._string_cache[key] = result
         self._cands_cache[key] = tuple(
