@@ -64,3 +64,36 @@ def test_a_hostile_name_stays_text_in_the_browser(tmp_path: Path) -> None:
         tooltip = page.evaluate("document.querySelector('#node-list li').title")
         assert "https://evil.example/x.js" in tooltip  # shown as text, never fetched
         assert page.remote_requests() == []
+
+
+def test_sample_index_lists_every_gold_mention(
+    free_store: GraphStore, data_root: Path, tmp_path: Path
+) -> None:
+    from hilgen_graph.corpus.kshot import draw_sample, save_sample
+    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.graph.explore import explore_sample
+    from hilgen_graph.graph.explore_page import write_sample_pages
+
+    corpus = data_root / "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
+    sentences = load_corpus(corpus, "pubtator", collapse_to="Disease").sentences
+    sample = tmp_path / "sample.json"
+    save_sample(draw_sample(sentences, 5, 1, collapse_to="Disease", corpus=corpus.name), sample)
+    result = explore_sample(free_store, corpus, sample, fmt="pubtator")
+    written = write_sample_pages(result, tmp_path / "pages")
+    assert len(written.pages) == len(result.rows) > 0
+    with open_page(written.index, READY) as page:
+        assert page.errors == [] and page.remote_requests() == []
+        assert int(page.evaluate("document.body.dataset.mentionRows")) == len(result.rows)
+        first = result.rows[0][0]  # a sentence id: the rows of that sentence's mentions
+        page.type_into("#search", first)
+        expected = sum(1 for sid, _exp in result.rows if sid == first)
+        assert int(page.evaluate("document.body.dataset.shown")) == expected
+        links = page.evaluate(
+            "Array.from(document.querySelectorAll('tr.mention-row a'))"
+            ".map(a => a.getAttribute('href'))"
+        )
+        assert links == [p.path.name for p in written.pages]
+        page.screenshot(tmp_path / "index.png", full_page=True)
+    with open_page(written.pages[0].path, READY) as page:
+        assert page.remote_requests() == []
+        assert page.evaluate("document.getElementById('back').getAttribute('href')") == "index.html"
