@@ -75,7 +75,8 @@ def test_request_values_fill_every_generation_variable() -> None:
         related,
     )
     values = req.values()
-    assert set(values) == set(VARIABLES) - {"sentence"}
+    marked_only = {"name", "semantic_type", "synonym", "parent"}  # MarkedRequest.values()
+    assert set(values) == set(VARIABLES) - {"sentence"} - marked_only
     assert values["target_entity"] == "hemochromatosis"
     assert '"Iron Overload" | broader concept (parent) | Disease or Syndrome' in values["concepts"]
     assert 'also called "iron excess"' in values["concepts"]

@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_list_shows_every_builtin_template() -> None:
     result = runner.invoke(app, ["prompts", "list", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {r["name"]: r for r in json.loads(result.output)}
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
     assert {"grounded-siblings", "paper-siblings", "paper-annotate", "agent"} <= set(rows)
     assert rows["grounded-siblings"]["grounded"] is True
     assert len(rows["paper-related"]["version"]) == 64
@@ -36,7 +36,7 @@ def test_user_template_folder(tmp_path: Path) -> None:
         "family: siblings\nstyle: grounded\nsystem: s\nuser: '{concepts} {n}'\n", encoding="utf-8"
     )
     result = runner.invoke(app, ["prompts", "list", "--json", "--prompts-dir", str(tmp_path)])
-    assert "mine" in {r["name"] for r in json.loads(result.output)}
+    assert "mine" in {r["name"] for r in json.loads(result.stdout)}
 
 
 def test_show_unknown_name_fails_with_exit_1() -> None:
@@ -88,7 +88,7 @@ def test_compare_runs_each_template_on_the_same_seeds(
             ],
         )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert list(data) == ["grounded-parents-children", "paper-parents-children"]
     g, p = data["grounded-parents-children"], data["paper-parents-children"]
     assert g["total"] > 0 and p["total"] > 0

@@ -66,6 +66,33 @@ ENTITY_RE = re.compile(r'^- "(.*?)" \((\w+)\)$', re.M)
 CONCEPT_RE = re.compile(r'^- "(.*?)" \|', re.M)
 N_RE = re.compile(r"[Ww]rite (\d+) new sentences")
 SENTENCE_RE = re.compile(r"^Sentence: (.*)$", re.M)
+REPLACE_RE = re.compile(r"^Replace: (.*) -> (.*)$", re.M)
+ABOUT_RE = re.compile(r'^Sentences about "(.*)":$', re.M)
+MARKED_N_RE = re.compile(r"(?:Rewrite the sentence|Write) (\d+) ")
+
+
+def marked_arguments(prompt: str) -> dict[str, Any]:
+    """Arguments a well-behaved small model would give a marked template: the seed rewritten
+    with the new name written [[name]] (rewrite), or new sentences about the name."""
+    n = int(MARKED_N_RE.search(prompt).group(1))  # type: ignore[union-attr]
+    about = ABOUT_RE.search(prompt)
+    if about:
+        name = about.group(1)
+        frames = (
+            "Patients with [[{}]] were followed in a cohort study.",
+            "Early diagnosis of [[{}]] improves the outcome.",
+            "The cause of [[{}]] remains unknown in most families.",
+        )
+        return {"sentences": [frames[i % len(frames)].format(name) for i in range(n)]}
+    seed = SENTENCE_RE.findall(prompt)[-1]
+    target, name = REPLACE_RE.findall(prompt)[-1]
+    rewritten = seed.replace(target, f"[[{name}]]", 1)
+    starts = ("Notably, ", "In this cohort, ", "As reported, ")
+    return {
+        "sentences": [
+            starts[i % len(starts)] + rewritten[:1].lower() + rewritten[1:] for i in range(n)
+        ]
+    }
 
 
 def fake_arguments(prompt: str, tool: str) -> dict[str, Any]:
@@ -81,6 +108,8 @@ def fake_arguments(prompt: str, tool: str) -> dict[str, Any]:
                 for w in found
             ]
         }
+    if tool == "MarkedBatch":
+        return marked_arguments(prompt)
     seed, target, n = SEED_RE.search(prompt), TARGET_RE.search(prompt), N_RE.search(prompt)
     if not (seed and target and n):
         raise ValueError(f"not a generation prompt: {prompt[:200]!r}")
@@ -89,7 +118,8 @@ def fake_arguments(prompt: str, tool: str) -> dict[str, Any]:
     out = []
     for i in range(int(n.group(1))):
         name = concepts[i % len(concepts)]
-        text = seed.group(1).replace(target.group(1), name, 1)
+        # a rewrite, not the KG arm's pure substitution (which the funnel rejects)
+        text = "Notably, " + seed.group(1).replace(target.group(1), name, 1)
         ents = [{"text": name, "label": target.group(2)}]
         ents += [{"text": t, "label": lab} for t, lab in others if t in text]
         out.append({"text": text, "entities": ents})

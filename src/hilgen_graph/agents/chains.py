@@ -32,6 +32,14 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
+from hilgen_graph.agents.marked import (
+    MAX_SENTENCE_CHARS,
+    MarkedBatch,
+    MarkedRequest,
+    gold_mentions,
+    marked_schema,
+    parse_marked,
+)
 from hilgen_graph.agents.schemas import (
     Annotation,
     GeneratedBatch,
@@ -193,6 +201,10 @@ def check_combination(template: PromptTemplate, annotate_template: PromptTemplat
         raise ConfigError(
             f"prompt {template.name!r} is an annotate template; it can only be the second call of "
             "two-step mode (annotate_with), not the generating prompt"
+        )
+    if template.marked:
+        raise ConfigError(
+            f"prompt {template.name!r} is a marked template; build it with build_marked_chain"
         )
     if template.style == "agent":
         raise ConfigError(
@@ -400,3 +412,94 @@ def build_chain(
         return result
 
     return RunnableLambda(run, name=f"hilgen-chain[{template.name}]")
+
+
+# --- marked mode ---------------------------------------------------------------------------------
+def marked_mode(template: PromptTemplate) -> str:
+    """The provenance mode of a marked template: ``marked-rewrite`` or ``marked-new_context``."""
+    return f"marked-{template.family}"
+
+
+def marked_candidates(
+    mreq: MarkedRequest,
+    sentences: Sequence[str],
+    provenance: Provenance,
+    raw: str,
+    tokenize: Tokenizer | None = None,
+) -> list[Candidate]:
+    """Candidates for the sentences of one marked reply: marks stripped, spans and IOB computed
+    by the toolkit (:func:`hilgen_graph.agents.marked.parse_marked`)."""
+    req = mreq.request
+    out: list[Candidate] = []
+    for i, sentence in enumerate(sentences):
+        al = parse_marked(
+            sentence, req.target.label, mreq.allowed_names(), gold_mentions(req), tokenize
+        )
+        out.append(
+            Candidate(
+                id=f"{req.id}-{i}",
+                provenance=provenance,
+                text=al.text,
+                tokens=al.tokens,
+                tags=al.tags,
+                spans=al.spans,
+                issues=al.issues,
+                raw_output=raw,
+                allowed_labels=req.labels,
+            )
+        )
+    return out
+
+
+def marked_provenance(
+    mreq: MarkedRequest, template: PromptTemplate, settings: ChainSettings, rid: str
+) -> Provenance:
+    prov = make_provenance(mreq.request, template, settings, marked_mode(template), rid)
+    return prov.model_copy(
+        update={
+            "layer": mreq.concept.layer,
+            "related_concept_id": mreq.concept.id,
+            "related_name": mreq.name,
+        }
+    )
+
+
+def build_marked_chain(
+    model: BaseChatModel,
+    template: PromptTemplate,
+    funnel: Funnel,
+    settings: ChainSettings,
+    *,
+    tokenize: Tokenizer | None = None,
+    max_chars: int = MAX_SENTENCE_CHARS,
+) -> Runnable[MarkedRequest, ChainResult]:
+    """The chain of a marked template: ``prompt | llm(list of exactly n strings) | strip marks,
+    compute spans | funnel``. One request is one (seed sentence, related concept)."""
+    if not template.marked:
+        raise ConfigError(
+            f"prompt {template.name!r} (output {template.output}) is not a marked template; "
+            "build it with build_chain"
+        )
+    prompt = chat_prompt(template)
+    callers: dict[int, StructuredCaller] = {}
+
+    def run(mreq: MarkedRequest) -> ChainResult:
+        req = mreq.request
+        if req.n not in callers:
+            callers[req.n] = StructuredCaller(
+                model, marked_schema(req.n, max_chars), settings.max_repairs
+            )
+        messages = prompt.invoke(mreq.values()).to_messages()
+        result = ChainResult(req.id)
+        parsed, replies = callers[req.n](messages, "generate")
+        result.replies += replies
+        last = replies[-1]
+        prov = marked_provenance(mreq, template, settings, last.id)
+        if not isinstance(parsed, MarkedBatch) or not parsed.sentences:
+            result.results = finish(req, funnel, [failed_candidate(req, prov, last)])
+            return result
+        cands = marked_candidates(mreq, parsed.sentences, prov, last.raw, tokenize)
+        result.results = finish(req, funnel, cands)
+        return result
+
+    return RunnableLambda(run, name=f"hilgen-marked-chain[{template.name}]")

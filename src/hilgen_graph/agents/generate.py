@@ -137,6 +137,8 @@ class GenerateSummary:
     repairs: int
     ledger: dict[str, Any] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)  # requests that raised (retried on rerun)
+    kinds: dict[str, int] = field(default_factory=dict)  # accepted: rewrite / new_context / ...
+    budget: dict[str, str] = field(default_factory=dict)  # marked template -> request budget
     corpus_skipped: list[str] = field(default_factory=list)  # malformed records (--lenient)
 
     @property
@@ -271,6 +273,7 @@ def build_marked_requests(
     store: GraphStore,
     config: GenerateConfig,
     labels: Sequence[str],
+    grounder: Grounder | None = None,
 ) -> tuple[list[tuple[str, tuple[PromptTemplate, MarkedRequest]]], Counter[str]]:
     """One request per (seed, linked gold mention, related concept) of a marked template."""
     stats = store.stats()
@@ -285,6 +288,7 @@ def build_marked_requests(
         sampling_seed=config.seed,
         knowledge_source=", ".join(sorted(stats.sources)),
         source_version=", ".join(f"{k} {v}" for k, v in sorted(stats.sources.items())),
+        grounder=grounder,
     )
     return [(r.id, (template, r)) for r in reqs], skipped
 
@@ -384,7 +388,9 @@ def generate_llm(
     )
     for t in templates:
         if t.marked and not config.agent:
-            marked_items, marked_skipped = build_marked_requests(seeds, t, store, config, labels)
+            marked_items, marked_skipped = build_marked_requests(
+                seeds, t, store, config, labels, grounder
+            )
             items += marked_items
             skipped.update(marked_skipped)
     done_before = runlog.done_ids()
@@ -436,7 +442,15 @@ def generate_llm(
         elapsed,
         ledger,
         len(seeds),
-        {"heldout_paths": [str(p) for p in heldout_paths], "labels": labels},
+        {
+            "heldout_paths": [str(p) for p in heldout_paths],
+            "labels": labels,
+            "label_groups": {k: list(v) for k, v in config.label_groups.items()},
+            "label_profiles": [p.as_dict() for p in grounder.linker.profiles.values()],
+            "budget": {
+                t.name: marked_budget(t, config).describe() for t in templates if t.marked
+            },
+        },
     )
     summary.failed = dict(failures)
     summary.corpus_skipped = corpus_skipped
@@ -525,6 +539,10 @@ def _write_outputs(
         calls=calls,
         repairs=repairs,
         ledger=ledger.summary().totals(),
+        kinds=dict(
+            Counter((r.provenance.llm.kind if r.provenance.llm else "") or "-" for r in accepted)
+        ),
+        budget=dict(extra.get("budget", {})),
     )
     write_json(
         summary.meta_out,
@@ -571,8 +589,33 @@ def compare_prompts(
         report = check_file(cfg.out, store, heldout=heldout if len(heldout) else None)
         report.extra["calls"] = summary.calls
         report.extra["requests"] = summary.requests
+        report.extra.update(arm_measures(cfg.out, summary))
         reports[name] = report
     return reports
+
+
+def arm_measures(out: Path, summary: GenerateSummary) -> dict[str, Any]:
+    """What `hilgen prompts compare` adds to a check report: accepted sentences per kind
+    (rewrite / new_context), invented specifics (rejected or only flagged), tokens, time."""
+    from hilgen_graph.synthetic import read_synthetic
+
+    kinds: Counter[str] = Counter()
+    flagged = 0
+    for rec in read_synthetic(out) if out.is_file() else []:
+        llm = rec.provenance.llm
+        kinds[(llm.kind if llm is not None else "") or "unknown"] += 1
+        flagged += 1 if llm is not None and llm.flags else 0
+    invented_rejected = summary.rejected.get("invented", 0)
+    led = summary.ledger or {}
+    return {
+        "kinds": dict(kinds),
+        "invented_rejected": invented_rejected,
+        "invented_flagged": flagged,
+        "input_tokens": int(led.get("input_tokens", 0)),
+        "output_tokens": int(led.get("output_tokens", 0)),
+        "elapsed_s": summary.elapsed_s,
+        "generation_sentences_per_min": round(summary.sentences_per_min, 2),
+    }
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

@@ -236,6 +236,13 @@ def register(root: typer.Typer) -> None:
             ("elapsed", f"{summary.elapsed_s:.1f} s"),
             ("accepted sentences/min", f"{summary.sentences_per_min:.1f}"),
         ]
+        led = summary.ledger or {}
+        rows += [
+            ("tokens in / out", f"{led.get('input_tokens', 0)} / {led.get('output_tokens', 0)}"),
+            ("LLM calls answered from the cache", led.get("cached_calls", 0)),
+        ]
+        rows += [(f"accepted {k}", v) for k, v in sorted(summary.kinds.items())]
+        rows += [(f"budget {k}", v) for k, v in summary.budget.items()]
         rows += [(f"rejected at {k}", v) for k, v in summary.rejected.items()]
         rows += [(f"skipped: {k}", v) for k, v in summary.skipped.items()]
         rows += [(f"failed (retried on rerun): {k}", v) for k, v in summary.failed.items()]

@@ -8,14 +8,27 @@ from typing import Annotated
 import typer
 from rich.progress import TaskID
 from rich.syntax import Syntax
-from rich.table import Table
 
-from hilgen_graph.cli.console import console, err_console, print_json
+from hilgen_graph.cli.console import (
+    DataTable,
+    console,
+    err_console,
+    print_json,
+    safe,
+    visible,
+)
 
 PromptsDirOpt = Annotated[
     list[Path] | None,
     typer.Option("--prompts-dir", help="extra template folder (also $HILGEN_PROMPTS_DIR)"),
 ]
+
+
+def _share(extra: dict[str, object], report: object) -> float:
+    """Invented specifics (rejected or flagged) per candidate sentence."""
+    total = int(getattr(report, "total", 0) or 0)
+    n = int(str(extra.get("invented_rejected", 0))) + int(str(extra.get("invented_flagged", 0)))
+    return n / total if total else 0.0
 
 
 def register(root: typer.Typer) -> None:
@@ -51,7 +64,7 @@ def register(root: typer.Typer) -> None:
                 ]
             )
             return
-        table = Table(title="prompt templates")
+        table = DataTable(title="prompt templates")
         for col in ("name", "family", "style", "output", "version"):
             table.add_column(col, no_wrap=True)
         table.add_column("description", overflow="fold", ratio=1)
@@ -69,11 +82,12 @@ def register(root: typer.Typer) -> None:
 
         t = load_template(name, prompts_dir or ())
         console.print(
-            f"[bold]{t.name}[/] family={t.family} style={t.style} output={t.output} "
-            f"version sha256:{t.version}\n{t.path}",
+            f"[bold]{safe(t.name)}[/] family={safe(t.family)} style={safe(t.style)} "
+            f"output={safe(t.output)} version sha256:{safe(t.version)}\n{safe(t.path)}",
             highlight=False,
         )
-        console.print(Syntax(t.path.read_text(encoding="utf-8"), "yaml", word_wrap=True))
+        text = visible(t.path.read_text(encoding="utf-8"))  # a Syntax is not a str: no net
+        console.print(Syntax(text, "yaml", word_wrap=True))
 
     @group.command("compare")
     def compare(
@@ -98,6 +112,19 @@ def register(root: typer.Typer) -> None:
             str | None,
             typer.Option(help="replace every label of the sampled seeds with this one"),
         ] = None,
+        layers: Annotated[
+            str | None,
+            typer.Option(help="marked templates: graph layers, comma-separated"),
+        ] = None,
+        concepts_per_layer: Annotated[
+            int, typer.Option(help="marked templates: related concepts per mention and layer")
+        ] = 2,
+        max_mentions: Annotated[
+            int | None, typer.Option(help="marked templates: linked mentions per seed")
+        ] = None,
+        reject_invented: Annotated[
+            bool, typer.Option(help="reject invented numbers/years/people (else only count)")
+        ] = True,
         out_dir: Annotated[
             Path | None,
             typer.Option("--out-dir", help="where each template's JSONL goes (default: runs/)"),
@@ -126,6 +153,10 @@ def register(root: typer.Typer) -> None:
             concurrency=concurrency,
             timeout=timeout,
             collapse_to=collapse_to,
+            layers=tuple(x.strip() for x in (layers or "").split(",") if x.strip()),
+            concepts_per_layer=concepts_per_layer,
+            max_mentions=max_mentions,
+            reject_invented=reject_invented,
             prompts_dirs=tuple(prompts_dir or ()),
             store_ref=str(store) if store is not None else (uri or ""),
         )
@@ -141,7 +172,7 @@ def register(root: typer.Typer) -> None:
         if as_json:
             print_json({name: r.to_json() for name, r in reports.items()})
             return
-        table = Table(title=f"prompt comparison (k={k}, seed={seed}, model={model})")
+        table = DataTable(title=f"prompt comparison (k={k}, seed={seed}, model={model})")
         table.add_column("measure")
         for name in reports:
             table.add_column(name, justify="right", overflow="fold")
@@ -164,6 +195,24 @@ def register(root: typer.Typer) -> None:
             )
         row("entities -> intended concept", [f"{r.grounding.entity_share:.1%}" for r in rs])
         row("sentences mention intended", [f"{r.grounding.sentence_share:.1%}" for r in rs])
+        ex = [r.extra for r in rs]
+        row("requests", [str(e.get("requests", "-")) for e in ex])
+        row("model calls", [str(e.get("calls", "-")) for e in ex])
+        for kind in ("rewrite", "new_context"):
+            row(f"accepted {kind}", [str(e.get("kinds", {}).get(kind, 0)) for e in ex])
+        row(
+            "invented specifics (rejected / flagged)",
+            [
+                f"{e.get('invented_rejected', 0)} / {e.get('invented_flagged', 0)}"
+                + (f" ({_share(e, r):.0%})" if r.total else "")
+                for e, r in zip(ex, rs, strict=True)
+            ],
+        )
+        row(
+            "tokens in / out",
+            [f"{e.get('input_tokens', 0)} / {e.get('output_tokens', 0)}" for e in ex],
+        )
+        row("generation time", [f"{e.get('elapsed_s', 0):.0f} s" for e in ex])
         row("distinct-1", [f"{r.diversity.distinct_1:.3f}" for r in rs])
         row("distinct-2", [f"{r.diversity.distinct_2:.3f}" for r in rs])
         row("self-BLEU", [f"{r.diversity.self_bleu:.3f}" for r in rs])
@@ -172,6 +221,6 @@ def register(root: typer.Typer) -> None:
             [f"{r.sentences_per_min:.1f}" if r.sentences_per_min is not None else "-" for r in rs],
         )
         console.print(table)
-        err_console.print(f"outputs: {folder}")
+        err_console.print(f"outputs: {safe(folder)}", highlight=False)
 
     root.add_typer(group, name="prompts")

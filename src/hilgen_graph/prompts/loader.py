@@ -40,7 +40,15 @@ PROMPTS_DIR_ENV = "HILGEN_PROMPTS_DIR"
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
-FAMILIES = ("related", "parents_children", "siblings", "annotate", "agent", "rewrite", "new_context")
+FAMILIES = (
+    "related",
+    "parents_children",
+    "siblings",
+    "annotate",
+    "agent",
+    "rewrite",
+    "new_context",
+)
 STYLES = ("grounded", "paper", "annotate", "agent", "marked")
 OUTPUTS = ("annotated", "plain", "annotation", "marked")
 LAYER_NAMES = ("parents", "children", "siblings", "semantic_type", "synonyms")

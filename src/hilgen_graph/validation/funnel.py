@@ -46,20 +46,29 @@ from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.linker import Grounded, Linker
 from hilgen_graph.grounding.records import LabelProfile, ProfileSource
 from hilgen_graph.synthetic import Provenance, SyntheticRecord
+from hilgen_graph.validation import sentence_checks as sc
 from hilgen_graph.validation.guard import HeldoutIndex
+from hilgen_graph.validation.sentence_checks import SentenceChecks
 
 STAGES: tuple[str, ...] = (
     "parse",
+    "sentence",  # LLM arm: exactly one sentence with terminal punctuation (sentence_checks)
+    "echo",  # LLM arm: task wording anywhere in the sentence (sentence_checks)
     "iob",
     "span",
+    "boundary",  # LLM arm: mentions on word boundaries (sentence_checks)
     "grounding",
     "intended",
     "missing_label",
+    "invented",  # LLM arm: numbers/years/people not in the seed (sentence_checks; may only flag)
     "seed_copy",
+    "substitution",  # LLM arm: not the KG arm's pure substitution (sentence_checks)
     "duplicate",
     "leakage",
 )
+LLM_STAGES = frozenset({"sentence", "echo", "boundary", "invented", "substitution"})
 GRAPH_STAGES = frozenset({"grounding", "intended", "missing_label"})
+
 
 #: Words too generic to count as an unlabelled concept name on their own.
 GENERIC_WORDS = frozenset(
@@ -306,8 +315,10 @@ class Funnel:
         profiles: Iterable[LabelProfile] = (),
         linker: Linker | None = None,
         check_missing_labels: bool = True,
+        sentence_checks: SentenceChecks | None = None,
     ) -> None:
         self.store = store
+        self.sentence_checks = sentence_checks or SentenceChecks()
         self.heldout = heldout
         # the one grounding layer: profiles (user > registry > evidence), linking, names
         self.linker: Linker | None = linker or (
@@ -334,15 +345,22 @@ class Funnel:
         """Concepts with a term equal to ``text`` or normalising like it."""
         return self.linker.lookup(text) if self.linker is not None else ()
 
-    def ground_entity(self, text: str, label: str, intended: Sequence[str]) -> Grounded:
-        """What a written mention names: as a whole, else by its longest suffix that names a
-        concept of the label's profile (biomedical noun phrases are head-final: "hereditary
-        hemochromatosis")."""
+    def ground_entity(
+        self, text: str, label: str, intended: Sequence[str], *, by_suffix: bool = True
+    ) -> Grounded:
+        """What a written mention names: as a whole, else (``by_suffix``: a model's wording)
+        by its longest suffix that names a concept of the label's profile (biomedical noun
+        phrases are head-final: "hereditary hemochromatosis"). A name the KG arm inserted is a
+        graph name and must ground as a whole."""
         if self.linker is None:
             return Grounded(text, label, "unlinked")
         found = self.linker.ground(text, label, intended)
-        if found.fits:
+        if found.fits or not by_suffix:
             return found
+        for variant in sorted(sc.number_variants(text) - {text}):  # "melanomas" -> "melanoma"
+            alt = self.linker.ground(variant, label, intended)
+            if alt.fits:
+                return dataclasses.replace(alt, text=text, method=f"number:{alt.method}")
         toks = tokenize(text)
         for i in range(1, len(toks)):
             rest = text[toks[i].start :]
@@ -377,11 +395,11 @@ class Funnel:
         """What each entity of ``c`` links to, whether it fits its label's profile, and which
         intended concept it names. Gold mentions kept from the seed sentence are trusted; every
         name the toolkit inserted must be grounded in the label's profile."""
-        inserted, _ = self.inserted_spans(c)
+        inserted, by_toolkit = self.inserted_spans(c)
         built: list[EntityLink] = []
         for i, s in enumerate(c.spans):
             from_seed = i not in inserted
-            g = self.ground_entity(s.text, s.label, intended_ids)
+            g = self.ground_entity(s.text, s.label, intended_ids, by_suffix=not by_toolkit)
             hit_id = g.intended_id or next(
                 (x for x in intended_ids if normalize(s.text) in self.names(x)), ""
             )
@@ -464,6 +482,18 @@ class Funnel:
                     "parse", f"labels {bad} are not allowed; allowed: {list(c.allowed_labels)}"
                 )
         passed.append("parse")
+        is_llm = prov.arm == "llm"
+        if is_llm:  # sentence checks for a model's output (validation/sentence_checks.py)
+            why = sc.sentence_problem(c.text, self.sentence_checks.max_chars)
+            if why:
+                return reject("sentence", why)
+            passed.append("sentence")
+            why = sc.leak_problem(c.text)
+            if why:
+                return reject("echo", why)
+            passed.append("echo")
+        else:
+            skipped += ["sentence", "echo"]
         # 2. iob
         if len(c.tags) != len(c.tokens):
             return reject("iob", f"{len(c.tokens)} tokens but {len(c.tags)} tags")
@@ -480,6 +510,16 @@ class Funnel:
             if c.text[s.start : s.end] != s.text:
                 return reject("span", f"entity {s.text!r} is not at {s.start}:{s.end}")
         passed.append("span")
+        if is_llm:
+            repeats = (
+                sc.allowed_repeats(llm.seed_mentions, llm.seed_text) if llm is not None else 1
+            )
+            why = sc.boundary_problem(c.text, c.spans, c.issues, repeats)
+            if why:
+                return reject("boundary", why)
+            passed.append("boundary")
+        else:
+            skipped.append("boundary")
         # 4-6: graph stages
         if self.linker is None:
             skipped += ["grounding", "intended", "missing_label"]
@@ -524,8 +564,17 @@ class Funnel:
                 passed.append("missing_label")
             else:
                 skipped.append("missing_label")
-        # 7. seed copy
         seed_text = llm.seed_text if llm is not None else ""
+        flags: list[str] = []
+        if is_llm:
+            names = [s.text for s in c.spans]
+            flags = sc.invented_specifics(c.text, seed_text, c.spans, names)
+            if flags and self.sentence_checks.reject_invented:
+                return reject("invented", "invented specifics: " + "; ".join(flags[:5]))
+            passed.append("invented")
+        else:
+            skipped.append("invented")
+        # 7. seed copy
         if seed_text:
             copy = self._seed_copy(c, seed_text)
             if copy:
@@ -533,6 +582,23 @@ class Funnel:
             passed.append("seed_copy")
         else:
             skipped.append("seed_copy")
+        kind = ""
+        rep_ent = prov.replaced_entity
+        if is_llm and seed_text and rep_ent is not None:
+            new_names = [e.text for e in links if e.intended] or [prov.related_name or ""]
+            subs = [
+                sc.substitution_text(seed_text, rep_ent.start, rep_ent.end, name)
+                for name in new_names
+                if name
+            ]
+            kind = sc.sentence_kind(
+                c.text, seed_text, subs[0] if subs else "", [s.text for s in c.spans]
+            )
+            if any(normalize(x) == normalize(c.text) for x in subs):
+                return reject("substitution", "the KG arm's substitution of the seed, not new text")
+            passed.append("substitution")
+        else:
+            skipped.append("substitution")
         # 8. duplicate (and 9. leakage) - the duplicate set only grows with accepted sentences
         key = normalize(c.text)
         leaked = self.heldout.find(c.text) if self.heldout is not None else None
@@ -551,6 +617,10 @@ class Funnel:
         if matched is not None and prov.arm == "llm":
             provenance = prov.model_copy(
                 update={"related_concept_id": matched.intended_id, "related_name": matched.text}
+            )
+        if is_llm and provenance.llm is not None and (kind or flags):
+            provenance = provenance.model_copy(
+                update={"llm": provenance.llm.model_copy(update={"kind": kind, "flags": flags})}
             )
         return FunnelResult(
             c, None, "", tuple(passed), tuple(skipped), links, c.to_record(provenance)
@@ -631,7 +701,12 @@ class Funnel:
                     continue
                 phrase = c.text[words[0].start : words[-1].end]
                 key = normalize(phrase)
-                if key in GENERIC_WORDS or (f" {key} " in seed_norm and key not in gold):
+                # a phrase the seed's annotators left unlabelled is exempt, but not a part of a
+                # gold mention ("breast cancer" of "hereditary breast cancer")
+                part_of_gold = any(f" {key} " in f" {g} " for g in gold)
+                if key in GENERIC_WORDS or (
+                    f" {key} " in seed_norm and key not in gold and not part_of_gold
+                ):
                     continue
                 for k in self.link(phrase):
                     g = self.groups(k)
@@ -648,7 +723,8 @@ class Funnel:
         if normalize(c.text) == normalize(seed_text):
             return "the same text as the seed sentence"
         seed_norm = normalize(seed_text)
-        new_entities = [s.text for s in c.spans if normalize(s.text) not in seed_norm]
+        padded_seed = f" {seed_norm} "  # word-bounded: "cyst" is not in "cysts"
+        new_entities = [s.text for s in c.spans if f" {normalize(s.text)} " not in padded_seed]
         if new_entities:
             return ""
         a = [t.text.lower() for t in tokenize(seed_text)]
