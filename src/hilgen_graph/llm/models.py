@@ -209,15 +209,16 @@ class KeyDestination:
     reason: str
 
     def describe(self) -> str:
-        verb = f"{API_KEY_ENV} is sent to" if self.sent else f"{API_KEY_ENV} is not sent to"
-        return f"{verb} {self.endpoint} ({self.reason})"
+        """One line for the log and the run summary, e.g. ``OPENAI_API_KEY: sent to URL (...)``."""
+        verb = "sent to" if self.sent else "not sent to"
+        return f"{API_KEY_ENV}: {verb} {self.endpoint} ({self.reason})"
 
 
 def key_destination(settings: LLMSettings) -> KeyDestination:
     """Where the API key of ``settings`` goes (see the module docstring for the rule)."""
     endpoint = redact_url(settings.base_url) if settings.base_url else OPENAI_API_URL
     if settings.api_key is None:
-        return KeyDestination(False, endpoint, f"{API_KEY_ENV} is not set")
+        return KeyDestination(False, endpoint, "it is not set")
     if settings.base_url is None:
         return KeyDestination(True, endpoint, "the OpenAI API, over https")
     parsed = urlparse(settings.base_url)
