@@ -70,6 +70,13 @@ def test_i_tag_without_b_starts_an_entity_and_is_noted(tmp_path: Path) -> None:
         ("a\tO\nb\tX-Disease\n", 2, "is not IOB2"),
         ("a\tO\nlonely\n", 2, "found 1 column"),
         ("a\tO\nb\tB-\n", 2, "is not IOB2"),
+        ("the\tO\nmut\tation\tO\n", 2, "3 tab-separated columns"),  # a tab inside a token
+        ("the\tO\nmut ation\tO\n", 2, "whitespace or control"),  # a space inside a token
+        ("the\tO\nmut\x00ation\tO\n", 2, "whitespace or control"),
+        ("the\tO\nfever\tDisease I-Disease\n", 2, "is not IOB2"),
+        ("the\tO\nfever\tB-Disease I-Disease\n", 2, "whitespace or control"),
+        ("the\tO\nfever\tB-Dis\x1bease\n", 2, "whitespace or control"),
+        ("the O\nfever B-Disease I-Disease\n", 2, "3 space-separated columns"),
     ],
 )
 def test_bad_lines_raise_with_line(tmp_path: Path, text: str, line: int, needle: str) -> None:
@@ -99,3 +106,38 @@ def test_write_then_read_round_trip(data_root: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain.tsv"
     write_conll(corpus, plain)
     assert plain.read_bytes() == (data_root / "ner/ncbi_disease/conll/devel.tsv").read_bytes()
+
+
+def test_bom_crlf_and_gzip_read_like_the_plain_file(tmp_path: Path) -> None:
+    import gzip
+
+    text = "-DOCSTART-\tO\n\nAspirin\tB-Chemical\nworks\tO\n\nfever\tB-Disease\n"
+    plain = read_conll(_write(tmp_path, text)).corpus
+    (tmp_path / "bom").mkdir()
+    (tmp_path / "gz").mkdir()
+    bom = tmp_path / "bom" / "x.conll"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    zipped = tmp_path / "gz" / "x.conll"  # gzip told by its first bytes, not its name
+    zipped.write_bytes(gzip.compress(text.encode()))
+    for other in (bom, zipped):
+        assert read_conll(other).corpus.documents == plain.documents
+    assert plain.sentences[0].words[0] == "Aspirin"
+
+
+def test_a_bad_byte_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    """Not at the end of the decoder's 8 KB chunk: line 3000 of a long file."""
+    lines = [f"w{i}\tO" for i in range(5000)]
+    lines[2999] = "caf\xe9\tO"
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with pytest.raises(CorpusFormatError) as info:
+        read_conll(path)
+    assert info.value.line == 3000 and "byte 0xe9 at column 4" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"-DOCSTART-\tO\n\n"])
+def test_an_empty_corpus_is_an_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.tsv"
+    path.write_bytes(content)
+    with pytest.raises(CorpusFormatError, match="empty"):
+        read_conll(path)

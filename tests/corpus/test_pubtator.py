@@ -218,3 +218,38 @@ def test_lenient_skips_exactly_the_bad_records_and_reports_them(tmp_path: Path) 
     ]
     assert "outside" in result.report.skipped[0].reason
     assert "does not match" in result.report.skipped[1].reason
+
+
+DIALECT = "1|t|Essential hypertension and c.1858C>T.\n1|a|Diabetes or hypertension.\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "ids"),
+    [
+        ("1\t0\t22\tEssential hypertension\tDisease\tD000075222", ("D000075222",)),
+        ("1\t27\t36\tc.1858C>T\tSequenceVariant\tc|SUB|C|1858|T", ("c|SUB|C|1858|T",)),
+        ("1\t38\t62\tDiabetes or hypertension\tDisease\tD003920,D006973", ("D003920", "D006973")),
+        ("1\t0\t22\tEssential hypertension\tDisease\t D000075222", ("D000075222",)),
+    ],
+)
+def test_dialect_ids_by_shape(tmp_path: Path, line: str, ids: tuple[str, ...]) -> None:
+    path = _write(tmp_path, DIALECT + line + "\n1\tAssociation\tD000075222\tc|SUB|C|1858|T\tNo\n")
+    doc = read_pubtator(path).corpus.documents[0]
+    assert [e.concept_ids for e in doc.entities] == [ids]
+    assert doc.relations == (("Association", "D000075222", "c|SUB|C|1858|T", "No"),)
+
+
+def test_a_tab_inside_the_type_column_is_an_error(tmp_path: Path) -> None:
+    """'Modif<TAB>ier' must not become label 'Modif' with id 'ier'."""
+    line = "1\t0\t22\tEssential hypertension\tModif\tier\tD006432"
+    with pytest.raises(CorpusFormatError) as info:
+        read_pubtator(_write(tmp_path, DIALECT + line + "\n"))
+    assert info.value.line == 3 and "7th column" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n\n"])
+def test_an_empty_pubtator_file_is_an_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    with pytest.raises(CorpusFormatError, match="empty"):
+        read_pubtator(path)
