@@ -192,6 +192,7 @@ class LinkingReport:
                     "label": link.entity.label,
                     "corpus_ids": list(link.entity.concept_ids),
                     "reason": link.reason,
+                    "candidates": [c.as_dict() for c in link.candidates],
                 }
                 for link in self.unlinked
             ],
