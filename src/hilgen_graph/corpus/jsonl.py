@@ -18,6 +18,7 @@ from hilgen_graph.corpus.io import empty_corpus, iter_lines
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
 from hilgen_graph.errors import CorpusFormatError
+from hilgen_graph.textio import control_characters
 
 
 def sentence_to_json(sent: Sentence) -> dict[str, Any]:
@@ -54,6 +55,8 @@ def sentence_from_json(obj: Any) -> Sentence:
         raise ValueError(f"{len(words)} tokens but {len(offsets)} offsets")
     tokens = []
     for w, (a, b) in zip(words, offsets, strict=True):
+        if not w or control_characters(w) or any(c.isspace() for c in w):
+            raise ValueError(f"token {w!r} is empty or holds whitespace or control characters")
         if text[int(a) : int(b)] != w:
             raise ValueError(f"token {w!r} does not match the text at [{a}:{b}]")
         tokens.append(Token(w, int(a), int(b)))
@@ -70,6 +73,8 @@ def sentence_from_json(obj: Any) -> Sentence:
         )
         if text[ent.start : ent.end] != ent.text:
             raise ValueError(f"entity {ent.text!r} does not match the text at its offsets")
+        if not ent.label or control_characters(ent.label) or any(c.isspace() for c in ent.label):
+            raise ValueError(f"entity label {ent.label!r} is empty or holds whitespace")
         if not 0 <= ent.token_start < ent.token_end <= len(tokens):
             raise ValueError(f"entity {ent.text!r} has token span outside the sentence")
         entities.append(ent)

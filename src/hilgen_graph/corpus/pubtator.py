@@ -211,12 +211,13 @@ class _Reader:
                 record=draft.pmid,
             )
             return None
-        if not label or control_characters(label):
+        if not label or control_characters(label) or any(c.isspace() for c in label):
             self.problem(
-                f"entity type {label!r} is empty or holds control characters",
+                f"entity type {label!r} is empty or holds whitespace or control characters "
+                "(an IOB tag cannot hold it)",
                 line=lineno,
                 text=raw,
-                fix="column 5 must hold the entity type",
+                fix="column 5 must hold the entity type, one word (e.g. Disease)",
                 record=draft.pmid,
             )
             return None
