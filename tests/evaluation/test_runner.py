@@ -142,7 +142,7 @@ model: [linear]
 training: {{lr: 1.0e-4, batch_size: 4, steps: 2, gold_per_batch: 2, eval_every: 1}}
 dev_subset: 4
 bootstrap_samples: 50
-synthetic: {{kg: {synth}}}
+synthetic: {{kg: "{synth}"}}
 """,
         encoding="utf-8",
     )
