@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Final, Protocol
+from typing import IO, Final, Protocol, cast
 
 from hilgen_graph.errors import HilgenError
 
@@ -46,7 +46,8 @@ def is_gzip(path: Path) -> bool:
 @contextmanager
 def _open_bytes(path: Path, error: ErrorClass) -> Iterator[IO[bytes]]:
     try:
-        fh: IO[bytes] = gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # noqa: SIM115
+        opened = gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # noqa: SIM115
+        fh = cast(IO[bytes], opened)
     except OSError as err:
         raise error(
             f"cannot open the file: {err.strerror or err}",

@@ -125,10 +125,10 @@ def recover(target: Path, *, own: bool = False) -> list[str]:
                     _remove(trash)
                     done.append(f"removed the replaced store {old.name}")
         for kind in (LOADING, TRASH):
-            path = entries.get(kind)
-            if path is not None and path.exists():
-                _remove(path)
-                done.append(f"removed {path.name}")
+            left = entries.get(kind)
+            if left is not None and left.exists():
+                _remove(left)
+                done.append(f"removed {left.name}")
     return done
 
 
