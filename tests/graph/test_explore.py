@@ -190,8 +190,10 @@ def test_layered_positions_put_each_layer_in_its_place(small_store: GraphStore) 
             assert y > cy
         elif n.layer == "siblings":
             assert x > cx
-        elif n.layer in ("synonyms", "semantic_type"):
+        elif n.layer == "synonyms":
             assert x < cx
+        elif n.layer == "semantic_type":  # under the children
+            assert y > max(pos[c.key][1] for c in nodes if c.layer == "children")
 
 
 def test_png_caps_a_layer_with_and_n_more() -> None:

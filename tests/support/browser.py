@@ -164,6 +164,10 @@ class Page:
         if not found:
             raise BrowserError(f"no element matches {selector!r}")
 
+    def mouse_move(self, x: float, y: float) -> None:
+        """Move the mouse to page coordinates ``(x, y)`` (hover effects, tooltips)."""
+        self.command("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+
     def screenshot(self, path: Path, full_page: bool = False) -> Path:
         params: dict[str, Any] = {"format": "png"}
         if full_page:

@@ -57,7 +57,7 @@ BUNDLED_NON_LOADING_URLS: Final = frozenset(
     }
 )
 _URL = re.compile(r"https?://[^\s\"'<>)\\]*", re.I)
-_GAP_X: Final = 190.0
+_GAP_X: Final = 205.0
 _GAP_Y: Final = 80.0
 
 _PAGE_TEMPLATE = """<!doctype html>
@@ -97,6 +97,7 @@ border-left:5px solid #ccc;margin:1px 0}#node-list li.excluded{color:#777;font-s
   var options = {{ options|safe }};
   var container = document.getElementById('mynetwork');
   var network = new vis.Network(container, {nodes: nodes, edges: edges}, options);
+  window.hilgenNetwork = network;  // for tests and the curious
   var body = document.body;
   var all = nodes.get();
   body.dataset.nodesTotal = String(all.length);
@@ -235,17 +236,17 @@ _LIST_ROWS: Final = 10  # entries per column of the synonym and same-type lists
 
 def layered_positions(nodes: Sequence[ExploredNode]) -> dict[str, tuple[float, float]]:
     """Positions (pixels) per node key: for each centre, parents in rows above, children in rows
-    below, siblings in a block to the right, and synonyms and same-type concepts in lists to the
-    left; picked before excluded within each layer (so picked ones sit nearest). Several centres
-    (a composite mention) sit side by side."""
+    below, siblings in a block to the right, synonyms in a list to the left and same-type
+    concepts in rows under the children; picked before excluded within each layer (so picked
+    ones sit nearest). Several centres (a composite mention) sit side by side."""
     pos: dict[str, tuple[float, float]] = {}
     for centre in (n for n in nodes if n.status == "centre"):
         by_layer: dict[str, list[ExploredNode]] = {}
         for n in nodes:
             if n.centre_id == centre.concept_id and n.status != "centre":
                 by_layer.setdefault(n.layer, []).append(n)
-        syn_cols = max(1, math.ceil(len(by_layer.get("synonyms", [])) / _LIST_ROWS))
-        list_x = {"synonyms": -330.0, "semantic_type": -330.0 - syn_cols * 210.0 - 40.0}
+        kid_rows = max(1, math.ceil(len(by_layer.get("children", [])) / 6))
+        below = 170.0 + kid_rows * _GAP_Y + 90.0  # where the same-type rows start
         local = {centre.key: (0.0, 0.0)}
         for layer, items in by_layer.items():
             items = sorted(items, key=lambda n: n.status != "picked")
@@ -260,9 +261,15 @@ def layered_positions(nodes: Sequence[ExploredNode]) -> dict[str, tuple[float, f
                 ]
             elif layer == "siblings":
                 spots = _grid(k, 300.0, -60.0, 3, _GAP_X, _GAP_Y * 0.8)
-            else:  # synonyms, semantic_type (and any other layer): lists on the left
-                x0 = list_x.get(layer, list_x["semantic_type"] - 250.0)
-                spots = _columns(k, x0, -250.0, _LIST_ROWS, -210.0, 42.0)
+            elif layer == "synonyms":
+                spots = _columns(k, -340.0, -250.0, _LIST_ROWS, -215.0, 44.0)
+            else:  # semantic_type (and any other layer): rows under the children
+                cols = min(max(k, 1), 5)
+                width = (cols - 1) * _GAP_X
+                spots = [
+                    (x - width / 2, below + y) for x, y in _grid(k, 0.0, 0.0, cols, _GAP_X, 56.0)
+                ]
+                below += math.ceil(k / cols) * 56.0 + 60.0
             local.update((n.key, xy) for n, xy in zip(items, spots, strict=True))
         shift = 0.0
         if pos:
@@ -358,7 +365,7 @@ def render_page(exp: Exploration, *, height: str = "100vh", back: str | None = N
             borderWidth=3 if n.status == "centre" else 1,
             shapeProperties={"borderDashes": [4, 3] if excluded else False},
             font={
-                "size": 18 if n.status == "centre" else 13,
+                "size": 20 if n.status == "centre" else 14,
                 "color": "#777" if excluded else "#222",
             },
             # fields for the page's script (vis-network keeps them in its data set)
@@ -403,7 +410,7 @@ def render_page(exp: Exploration, *, height: str = "100vh", back: str | None = N
                 "physics": {"enabled": False},
                 "interaction": {"hover": True, "tooltipDelay": 80, "keyboard": True},
                 "edges": {"smooth": False},
-                "nodes": {"margin": 8, "widthConstraint": {"maximum": 200}},
+                "nodes": {"margin": 7, "widthConstraint": {"maximum": 180}},
             }
         )
     )
