@@ -42,6 +42,8 @@ def test_strip_qualifiers(raw: str, clean: str) -> None:
     [
         ("Hypertension, Malignant", True),
         ("Infant, Newborn, Diseases", True),
+        ("Deafness Permanent", True),  # a MeSH permuted term without its comma
+        ("Permanent Deafness", False),
         ("Hypertension", False),
         ("1,2-Dichloroethane", False),  # comma without space
     ],
@@ -83,6 +85,13 @@ def test_inverted_heading_without_a_natural_term_is_not_rendered(heading: str) -
     r = render(heading, [heading, "Neonatal Diseases", "metal metabolism disorder"])
     assert r.name is None and r.issue is NameIssue.INVERTED
     assert display_name(heading, []) is None
+
+
+def test_permuted_term_without_comma_is_not_rendered_unless_a_natural_twin_exists() -> None:
+    terms = ["Deafness", "Deafness Permanent", "Permanent, Deafness", "Acquired Deafness"]
+    assert render("Deafness Permanent", terms).issue is NameIssue.INVERTED
+    assert render("Permanent, Deafness", terms).issue is NameIssue.INVERTED
+    assert display_name("Deafness, Acquired", terms) == "acquired deafness"
 
 
 def test_unusable_characters_and_empty_names_are_not_rendered() -> None:

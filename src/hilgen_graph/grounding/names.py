@@ -7,8 +7,9 @@ SNOMED CT semantic tags such as ``(disorder)``, MeSH disambiguation qualifiers s
 ``Infant, Newborn, Diseases``). :func:`render`:
 
 1. strips the qualifiers (:func:`strip_qualifiers`);
-2. when the name is a heading with ``", "`` (inverted), replaces it by a term *of the same
-   concept* that has no ``", "`` and the same words (ignoring case, hyphens and the function
+2. when the name is an inverted heading (with ``", "``, or permuted without it: "Deafness
+   Permanent"), replaces it by a term *of the same concept* that is not inverted and has the
+   same words (ignoring case, hyphens and the function
    words of :data:`FUNCTION_WORDS`): ``Hypertension, Malignant`` -> ``Malignant Hypertension``.
    Words are never reordered mechanically; without such a term the name is not renderable
    (``Metal Metabolism, Inborn Errors`` has none: it is skipped, never written as
@@ -49,6 +50,26 @@ UNUSABLE_CHARS = frozenset("[]&<>|{}")
 SPACED_DASH = re.compile(r"\s[-\u2013\u2014]\s")
 #: Words a natural term may add to or drop from its heading ("Errors, Inborn" vs "errors of").
 FUNCTION_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "by", "on", "a", "an"})
+#: Modifiers English puts before the noun; a name ending in one is a permuted heading without
+#: its comma (MeSH "Deafness Permanent", "Hearing Loss Permanent").
+POSTPOSED_MODIFIERS = frozenset(
+    {
+        "acquired",
+        "acute",
+        "chronic",
+        "complete",
+        "congenital",
+        "familial",
+        "hereditary",
+        "idiopathic",
+        "inherited",
+        "malignant",
+        "permanent",
+        "progressive",
+        "recurrent",
+        "sporadic",
+    }
+)
 _INVERTED = re.compile(r",\s")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _WORD_SPLIT = re.compile(r"(\s+|-)")
@@ -102,9 +123,13 @@ def strip_qualifiers(name: str) -> str:
 
 def is_inverted(name: str) -> bool:
     """Whether ``name`` is a heading with ``", "`` (``Hypertension, Malignant``,
-    ``Infant, Newborn, Diseases``); a comma inside a chemical name (``1,2-Dichloroethane``) is
-    not one."""
-    return bool(_INVERTED.search(name))
+    ``Infant, Newborn, Diseases``) or a permuted one without the comma (``Deafness
+    Permanent``: it ends in a modifier of :data:`POSTPOSED_MODIFIERS`); a comma inside a
+    chemical name (``1,2-Dichloroethane``) is not one."""
+    if _INVERTED.search(name):
+        return True
+    words = normalize(name).split()
+    return len(words) >= 2 and words[-1] in POSTPOSED_MODIFIERS
 
 
 def word_key(name: str) -> tuple[str, ...]:
