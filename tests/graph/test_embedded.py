@@ -14,7 +14,7 @@ from hilgen_graph.graph import bulk
 from hilgen_graph.graph import embedded_queries as Q
 from hilgen_graph.graph.embedded import EmbeddedStore
 from hilgen_graph.graph.normalize import normalize
-from hilgen_graph.graph.records import Concept, GraphRecord, Isa, SourceInfo, Term
+from hilgen_graph.graph.records import Concept, GraphRecord, Isa, SemanticType, SourceInfo, Term
 
 
 def build(path: Path, records: list[GraphRecord]) -> bulk.LoadReport:
@@ -191,6 +191,9 @@ def test_a_stream_without_concepts_never_replaces_a_store(tmp_path: Path) -> Non
     with EmbeddedStore(tmp_path / "kg") as store:
         assert store.stats().concepts == len(CONCEPTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kg"]
+    # the Semantic Network alone (a registered source) has types and no concepts: it loads
+    report = build(tmp_path / "types", [SemanticType("T047", "Disease or Syndrome", "DISO")])
+    assert report.stats.semantic_types == 1 and report.stats.concepts == 0
 
 
 def test_same_type_sampling_through_slots_matches_the_rule(tmp_path: Path) -> None:

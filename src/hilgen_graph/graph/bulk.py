@@ -10,7 +10,8 @@ marker (``Meta {key: "schema"}``) is written last, the database is closed, and o
 directory swapped into place by :mod:`hilgen_graph.graph.swap`, whose renames a kill at any point
 leaves recoverable (the next load or open finishes them). A failed or interrupted load leaves the
 previous store (or nothing) at the target path, never a half-written store that reads as
-complete; a stream without concepts is refused rather than replacing a store with an empty one.
+complete; a stream without concepts or semantic types is refused rather than replacing a
+store with an empty one.
 """
 
 from __future__ import annotations
@@ -480,10 +481,11 @@ def build_store(
         columnar = getattr(records, "columnar_records", None)  # e.g. UmlsSource: faster
         stream = columnar() if callable(columnar) else records
         collected = _read_stream(stream, spools, progress)
-        if not (spools["concept"].rows or spools["concept"].spills):
+        if not (spools["concept"].rows or spools["concept"].spills or collected.semtypes):
             raise GraphError(
-                f"the source gave no concepts ({collected.records} records read); an empty "
-                "store would replace the one here, so nothing was loaded",
+                f"the source gave no concepts and no semantic types ({collected.records} "
+                "records read); an empty store would replace the one here, so nothing was "
+                "loaded",
                 path=str(target),
                 fix="check the source files (an empty or truncated MRCONSO.RRF, a filter such "
                 "as --sab that keeps nothing); the existing store, if any, is unchanged",
