@@ -338,9 +338,12 @@ def _render_exploration(exp: Exploration) -> None:
         counts = nb.counts()
         nodes = nb.nodes()
         for walk in nb.walks:
-            c = counts[walk.layer]
-            why = "; ".join(f"{r} {n}" for r, n in c["excluded"].items())
-            title = f"{walk.layer}: {c['picked']} picked, {sum(c['excluded'].values())} excluded"
+            tally = counts[walk.layer]
+            why = "; ".join(f"{r} {n}" for r, n in tally["excluded"].items())
+            title = (
+                f"{walk.layer}: {tally['picked']} picked, "
+                f"{sum(tally['excluded'].values())} excluded"
+            )
             table = DataTable(title=title + (f" ({why})" if why else ""), title_justify="left")
             same_concept = walk.layer == "synonyms"
             table.add_column("")
