@@ -26,10 +26,12 @@ DEMO_DATASET = "ncbi_disease"
 DEMO_LABEL = "Disease"
 DEMO_K = 5
 DEMO_SEED = 1
-DEMO_LLM_MODEL = "qwen2.5-coder-0.5b"
-DEMO_LLM_PROMPT = "grounded-parents-children"
+DEMO_LLM_MODEL = "qwen2.5-coder-0.5b"  # installed by `make models`
+DEMO_LLM_BETTER = "qwen2.5-coder-1.5b"  # used instead when installed (hilgen llm install --model)
+DEMO_LLM_PROMPT = "marked-rewrite"
 DEMO_LLM_SEEDS = 5  # seed sentences sent to the local model
-DEMO_LLM_PER_SEED = 2  # sentences asked for per seed sentence
+DEMO_LLM_PER_SEED = 3  # rewrites asked for per (seed sentence, related concept)
+DEMO_LLM_PER_LAYER = 1  # related concepts per mention and layer that get a request
 DEMO_KG_VARIANTS = ("kg:synonyms", "kg:parents", "kg:siblings", "kg:all")
 
 Event = Callable[[str], None]
@@ -67,21 +69,23 @@ def _llm_arm(out_dir: Path, store_dir: Path, train_path: Path, emit: Event) -> d
     from hilgen_graph.llm.model_files import find_model
     from hilgen_graph.llm.server import start_server, stop_server
 
-    if find_model(DEMO_LLM_MODEL) is None:
+    model = next((m for m in (DEMO_LLM_BETTER, DEMO_LLM_MODEL) if find_model(m) is not None), None)
+    if model is None:
         return {
             "status": "skipped",
             "reason": f"the local model {DEMO_LLM_MODEL} is not installed "
             "(install it with `make models` or `hilgen llm install`)",
         }
     out = out_dir / "llm.jsonl"
-    emit(f"starting the local LLM server ({DEMO_LLM_MODEL}) on 127.0.0.1")
-    info = start_server(DEMO_LLM_MODEL)
+    emit(f"starting the local LLM server ({model}) on 127.0.0.1")
+    info = start_server(model)
     try:
         store = open_store("embedded", path=store_dir)
         try:
             emit(
-                f"generating grounded sentences for {DEMO_LLM_SEEDS} seed sentences "
-                f"({DEMO_LLM_PER_SEED} each)"
+                f"generating marked rewrites for {DEMO_LLM_SEEDS} seed sentences "
+                f"({DEMO_LLM_PER_SEED} per seed and related concept, {DEMO_LLM_PER_LAYER} concept "
+                "per mention and layer)"
             )
             config = GenerateConfig(
                 corpus=train_path,
@@ -90,7 +94,8 @@ def _llm_arm(out_dir: Path, store_dir: Path, train_path: Path, emit: Event) -> d
                 k=DEMO_K,
                 seed=DEMO_SEED,
                 per_seed=DEMO_LLM_PER_SEED,
-                model=DEMO_LLM_MODEL,
+                concepts_per_layer=DEMO_LLM_PER_LAYER,
+                model=model,
                 base_url=info.base_url,
                 max_seeds=DEMO_LLM_SEEDS,
                 collapse_to=DEMO_LABEL,

@@ -136,3 +136,34 @@ def test_agent_factory_checks(store: GraphStore) -> None:
         build_agent(model, load_template("grounded-siblings"), store, Funnel(store), SETTINGS)
     with pytest.raises(ConfigError, match="max_steps"):
         build_agent(model, AGENT, store, Funnel(store), SETTINGS, max_steps=0)
+
+
+def test_marked_agent_picks_a_neighbour_and_writes_marked_sentences(
+    store: GraphStore, req: GenerationRequest
+) -> None:
+    """agent-marked: the agent fetches neighbours with the tools and answers with [[name]]
+    sentences; the toolkit computes the spans, the intended concepts are the ones fetched."""
+    marked = load_template("agent-marked")
+    model = ScriptedChatModel(
+        script=[
+            call("related_concepts", concept_id="D006432", layer="parents"),
+            tool_call_reply(
+                "MarkedBatch",
+                {
+                    "sentences": [
+                        "Only half of the homozygous carriers had signs of [[iron overload]].",
+                        "Only half of the carriers had clinical features of [[lymphoma]].",
+                    ]
+                },
+            ),
+        ]
+    )
+    out = build_agent(model, marked, store, Funnel(store), SETTINGS).invoke(req)
+    first, second = out.results
+    assert first.accepted, first.reason
+    assert first.record is not None and "[[" not in first.record.text
+    assert first.record.tags[-3:] == [f"B-{SD}", f"I-{SD}", "O"]
+    prov = first.record.provenance
+    assert prov.llm is not None and prov.llm.mode == "agent-marked"
+    assert set(prov.llm.intended_concept_ids) == {"D019190"}
+    assert second.stage == "grounding" or second.stage == "intended"  # not a fetched neighbour

@@ -194,6 +194,54 @@ def test_real_local_model_generates_grounded_sentences(
     assert summary.ledger["calls"] >= 1  # tokens were counted
 
 
+@pytest.mark.llm
+def test_real_local_model_writes_marked_sentences_end_to_end(
+    llm_base_url: str, store: GraphStore, tmp_path: Path
+) -> None:
+    """Marked mode (the default template) on the real local server: one request per (seed,
+    related concept), a list of exactly n strings forced by the grammar, marks stripped and
+    spans computed by the toolkit; the funnel accounts for every candidate, each rejection with
+    its stage and the model's raw output."""
+    from hilgen_graph.validation.funnel import STAGES
+
+    out = tmp_path / "marked.jsonl"
+    cfg = config(
+        out,
+        prompts=("marked-rewrite",),
+        model="qwen2.5-coder-0.5b",
+        base_url=llm_base_url,
+        max_seeds=2,
+        per_seed=2,
+        max_tokens=256,
+        temperature=0.2,
+        collapse_to="Disease",
+        layers=("parents", "synonyms"),
+        concepts_per_layer=1,
+        max_mentions=1,
+        concurrency=1,
+        timeout=900.0,
+    )
+    summary = generate_llm(cfg, store)
+    assert summary.requests >= 1 and summary.calls >= summary.requests
+    # the grammar forces exactly n strings per reply (or a parse rejection of the reply)
+    assert summary.candidates >= summary.requests
+    assert summary.accepted + sum(summary.rejected.values()) == summary.candidates
+    assert set(summary.rejected) <= set(STAGES)
+    rejections = [
+        Rejection.model_validate_json(line)
+        for line in summary.rejected_out.read_text(encoding="utf-8").splitlines()
+    ]
+    assert all(r.raw_output and r.stage in STAGES for r in rejections)
+    assert sum(1 for r in rejections if r.stage != "parse") <= summary.candidates
+    for rec in read_synthetic(out):
+        llm = rec.provenance.llm
+        assert llm is not None and llm.mode == "marked-rewrite"
+        assert "[[" not in rec.text and llm.kind in ("rewrite", "new_context")
+        assert rec.provenance.related_concept_id in llm.intended_concept_ids
+    report = check_file(out, store)
+    assert report.total == summary.candidates and report.accepted == summary.accepted
+
+
 def test_run_settings_ignore_the_local_servers_port() -> None:
     """A local server gets a new port at each start; resuming must still be allowed."""
     from hilgen_graph.agents.generate import GenerateConfig

@@ -25,9 +25,11 @@ from hilgen_graph.agents.chains import (
     failed_candidate,
     finish,
     make_provenance,
+    marked_sentence_candidates,
     raw_text,
     reply_id,
 )
+from hilgen_graph.agents.marked import MarkedBatch, marked_schema
 from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest, constrained
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
 from hilgen_graph.corpus.alignment import Tokenizer
@@ -72,11 +74,14 @@ def build_agent(
         tools = make_tools(store, log, limit, label=request.target.label)
         values = request.values()
         system, user = template.render(values)
+        answer: Any = (
+            marked_schema(request.n) if template.marked else constrained(GeneratedBatch, labels)
+        )
         agent: Any = create_agent(
             model,
             tools,
             system_prompt=system,
-            response_format=ToolStrategy(constrained(GeneratedBatch, labels)),
+            response_format=ToolStrategy(answer),
             name="hilgen-graph-agent",
         )
         result = ChainResult(request.id)
@@ -109,8 +114,20 @@ def build_agent(
             if log.related
             else request
         )
-        prov = make_provenance(req, template, settings, "agent", last_id)
+        mode = "agent-marked" if template.marked else "agent"
+        prov = make_provenance(req, template, settings, mode, last_id)
         batch = state.get("structured_response")
+        if template.marked:  # sentences with [[name]]: the toolkit computes the spans
+            if not isinstance(batch, MarkedBatch) or not batch.sentences:
+                reply = Reply(last_id, transcript, False, "the agent gave no sentences")
+                result.results = finish(req, funnel, [failed_candidate(req, prov, reply)])
+                return result
+            allowed = [n for r in req.related for n in (r.name, *r.synonyms)]
+            cands = marked_sentence_candidates(
+                req, batch.sentences, prov, transcript, allowed, tokenize
+            )
+            result.results = finish(req, funnel, cands)
+            return result
         if not isinstance(batch, GeneratedBatch) or not batch.sentences:
             reply = Reply(last_id, transcript, False, "the agent gave no sentences")
             result.results = finish(req, funnel, [failed_candidate(req, prov, reply)])

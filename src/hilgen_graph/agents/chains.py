@@ -429,12 +429,24 @@ def marked_candidates(
 ) -> list[Candidate]:
     """Candidates for the sentences of one marked reply: marks stripped, spans and IOB computed
     by the toolkit (:func:`hilgen_graph.agents.marked.parse_marked`)."""
-    req = mreq.request
+    return marked_sentence_candidates(
+        mreq.request, sentences, provenance, raw, mreq.allowed_names(), tokenize
+    )
+
+
+def marked_sentence_candidates(
+    req: GenerationRequest,
+    sentences: Sequence[str],
+    provenance: Provenance,
+    raw: str,
+    allowed: Sequence[str],
+    tokenize: Tokenizer | None = None,
+) -> list[Candidate]:
+    """Candidates for marked sentences of ``req`` (chain or agent): marks stripped; ``allowed``
+    names and the seed's gold mentions tagged where written unmarked."""
     out: list[Candidate] = []
     for i, sentence in enumerate(sentences):
-        al = parse_marked(
-            sentence, req.target.label, mreq.allowed_names(), gold_mentions(req), tokenize
-        )
+        al = parse_marked(sentence, req.target.label, allowed, gold_mentions(req), tokenize)
         out.append(
             Candidate(
                 id=f"{req.id}-{i}",

@@ -249,7 +249,11 @@ class MarkedRequest:
         }
 
     def allowed_names(self) -> list[str]:
-        return list(dict.fromkeys(n for n in (self.name, *self.names) if n.strip()))
+        """Names tagged where the model wrote them unmarked: the concept's names and the parent
+        the prompt showed (a new-context sentence often names it: "a form of retinal
+        disease")."""
+        names = (self.name, *self.names, self.parent)
+        return list(dict.fromkeys(n for n in names if n.strip()))
 
 
 def gold_mentions(request: GenerationRequest) -> list[tuple[str, str]]:

@@ -186,8 +186,10 @@ def parse_template(path: Path) -> PromptTemplate:
         raise ConfigError(f"{path}: an annotate template must use {{sentence}}")
     if style == "grounded" and "concepts" not in fields:
         raise ConfigError(f"{path}: a grounded template must list the {{concepts}} it grounds in")
-    if (style == "marked") != (output == "marked"):
-        raise ConfigError(f"{path}: style marked and output marked go together")
+    if style == "marked" and output != "marked":
+        raise ConfigError(f"{path}: a marked template must have output marked")
+    if output == "marked" and style not in ("marked", "agent"):
+        raise ConfigError(f"{path}: output marked needs style marked (a chain) or agent")
     if style == "marked" and "name" not in fields:
         raise ConfigError(f"{path}: a marked template must give the model the {{name}} to write")
     raw_layers = data.get("layers", [])
