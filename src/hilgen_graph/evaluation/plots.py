@@ -51,7 +51,7 @@ def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.legend(fontsize=8)
     fig.tight_layout()
     p = out_dir / "f1_per_variant.png"
-    write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
+    _save(fig, p)
     plt.close(fig)
     paths.append(p)
     # 2. per-layer gains (kg:<layer> and kg:all) over the baseline, absolute points
@@ -79,11 +79,18 @@ def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.legend(fontsize=8)
     fig.tight_layout()
     p = out_dir / "layer_gains.png"
-    write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
+    _save(fig, p)
     plt.close(fig)
     paths.append(p)
     paths += plot_dev_curves(report, out_dir)
     return paths
+
+
+def _save(fig: Any, path: Path) -> None:
+    def save(tmp: Path) -> None:
+        fig.savefig(tmp, dpi=110)
+
+    write_with(path, save, suffix=".png")
 
 
 def _slug(text: str) -> str:
@@ -126,7 +133,7 @@ def plot_dev_curves(report: dict[str, Any], out_dir: Path) -> list[Path]:
             ax.legend(fontsize=7)
             fig.tight_layout()
             p = out_dir / f"dev_curves_{_slug(ds)}_{_slug(fam)}.png"
-            write_with(p, lambda tmp, fig=fig: fig.savefig(tmp, dpi=110), suffix=".png")
+            _save(fig, p)
             plt.close(fig)
             paths.append(p)
     return paths

@@ -646,8 +646,8 @@ def merge_runs(sources: list[Path], out: Path) -> Coverage:
                     dst = out / f.relative_to(src)
                     if f.is_file() and not dst.is_file():
                         _copy(f, dst)
-    for c in grid_cells(first):
-        rel = Path("runs") / c.dataset / f"seed-{c.seed}" / variant_slug(c.variant)
+    for cell in grid_cells(first):
+        rel = Path("runs") / cell.dataset / f"seed-{cell.seed}" / variant_slug(cell.variant)
         if (out / rel / "result.json").is_file():
             continue
         for src in sources:
