@@ -39,6 +39,9 @@ def test_write_report_files(fake_run: Path) -> None:
     write_report(run)
     assert (run / "report.md").is_file() and (run / "report.json").is_file()
     assert (run / "plots" / "f1_per_variant.png").stat().st_size > 1000
+    summary = (run / "summary.md").read_text()
+    assert "| kg:all | 2 | 83.33 ± 23.57 | +50.00 (+150.0 %) | 2/2 |" in summary
+    assert "| kg:all | +33.33 | +66.67 |" in summary
 
 
 def test_not_a_run_folder(tmp_path: Path) -> None:

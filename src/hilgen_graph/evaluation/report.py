@@ -477,9 +477,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             else:
                 lines.append("**Not paired** (a variant of a seed differs from the others):")
                 for m in pairing["mismatched"]:
-                    lines.append(
-                        f"- seed {m['seed']} {m['variant']}: {', '.join(m['differs_in'])}"
-                    )
+                    lines.append(f"- seed {m['seed']} {m['variant']}: {', '.join(m['differs_in'])}")
             lines.append("")
         if d["failed"]:
             lines.append("Failed runs:")
@@ -569,13 +567,66 @@ def _dev_curve_lines(curves: dict[str, Any]) -> list[str]:
     return out
 
 
+def render_summary(report: dict[str, Any], plots_prefix: str = "plots") -> str:
+    """The short block for a README: per dataset and family, strict F1 with its gain, the
+    seeds gaining and the significant seeds, then the per-seed gains and the plots; cells not
+    yet run are named. Regenerated from the run folder by ``hilgen report`` (``summary.md``)."""
+    cfg = report["config"]
+    lines = [
+        f"{cfg['k']}-shot, encoder `{cfg['encoder']}`, seeds {cfg['seeds']}; strict IOB2 F1 "
+        "(%, mean ± sd over seeds); gain over the baseline mean in points (relative %); "
+        "seeds gaining = seeds above their own baseline; p<.05 = seeds where the paired "
+        "bootstrap finds the variant better.",
+        "",
+    ]
+    lines += _budget_lines(cfg)
+    for ds, d in report["datasets"].items():
+        for fam, rows in d["families"].items():
+            lines += [
+                f"**{ds}, {fam}**",
+                "",
+                "| variant | seeds | strict F1 | gain | seeds gaining | p<.05 | P | R | IO F1 |",
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
+            for n, row in rows.items():
+                a, b = _gain(row)
+                ps = row.get("per_seed") or {}
+                wins = f"{ps['wins']}/{ps['paired']}" if ps.get("paired") else "–"
+                n_seeds = len(row.get("seeds", row.get("chosen", {})))
+                gain = "" if n == "baseline" else f"{a} ({b})"
+                lines.append(
+                    f"| {n} | {n_seeds} | {_fmt(row['strict_f1'])} | {gain} | "
+                    f"{'' if n == 'baseline' else wins} | {'' if n == 'baseline' else _sig(row)}"
+                    f" | {_fmt(row.get('precision'))} | {_fmt(row.get('recall'))} | "
+                    f"{_fmt(row.get('io_f1'))} |"
+                )
+            lines += _per_seed_lines(rows)
+            lines.append("")
+            for p in (f"dev_curves_{ds}_{fam}.png",):
+                lines.append(f"![{ds} {fam} dev curves]({plots_prefix}/{p})")
+            lines.append("")
+    cov = report.get("coverage")
+    if cov and cov["finished"] != cov["expected"]:
+        todo = [f"{c['dataset']} seed {c['seed']} {c['variant']}" for c in cov["missing"]]
+        lines.append(
+            f"Cells finished: {cov['finished']} of {cov['expected']}"
+            + (f"; not yet run: {', '.join(todo)}" if todo else "")
+            + (f"; failed: {len(cov['failed'])}" if cov["failed"] else "")
+            + "."
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write_report(run_dir: Path, config: object | None = None) -> dict[str, Any]:
-    """Write ``report.json``, ``report.md`` and the plots; return the report."""
+    """Write ``report.json``, ``report.md``, ``summary.md`` (the README block) and the plots;
+    return the report."""
     from hilgen_graph.evaluation.plots import plot_report
 
     report = build_report(run_dir)
     write_json(run_dir / "report.json", finite(report), indent=1)
     write_text(run_dir / "report.md", render_markdown(report))
+    write_text(run_dir / "summary.md", render_summary(report))
     report["plots"] = [str(p) for p in plot_report(report, run_dir / "plots")]
     return report
 
