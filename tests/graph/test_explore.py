@@ -201,3 +201,22 @@ def test_png_caps_a_layer_with_and_n_more() -> None:
     shown, more = _capped(items)  # type: ignore[arg-type]
     assert len(shown) == MAX_DRAWN - 1 and more == 8
     assert _capped(items[:MAX_DRAWN]) == (items[:MAX_DRAWN], 0)  # type: ignore[arg-type]
+
+
+def test_a_composite_mention_explores_each_linked_concept(
+    free_store: GraphStore, tmp_path: Path
+) -> None:
+    from hilgen_graph.graph.explore import explore_link
+
+    grounder = Grounder.for_store(free_store, config=LayerConfig())
+    entity = Entity(0, 25, "breast and ovarian cancer", "Disease", ("D001943", "D010051"))
+    exp = explore_link(grounder, grounder.link(entity))
+    assert [nb.centre.id for nb in exp.neighbourhoods] == ["D001943", "D010051"]
+    total = exp.counts()["parents"]["picked"]
+    assert total == sum(nb.counts()["parents"]["picked"] for nb in exp.neighbourhoods) > 0
+    pos = layered_positions(exp.nodes())
+    assert len(set(pos.values())) == len(pos) == len(exp.nodes())
+    first = [pos[n.key][0] for n in exp.neighbourhoods[0].nodes()]
+    second = [pos[n.key][0] for n in exp.neighbourhoods[1].nodes()]
+    assert max(first) < min(second)  # side by side, never on top of each other
+    assert draw(exp, tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
