@@ -156,3 +156,16 @@ def test_label_without_profile_is_not_expanded(small_store: GraphStore) -> None:
     walk = _expander(small_store).layer("children", d003, "SequenceVariant", "x")
     assert walk.picked == ()
     assert [e.filter for e in walk.excluded] == [Filter.NO_PROFILE]
+
+
+def test_synonyms_skip_machine_made_permutations(free_store: GraphStore) -> None:
+    """MeSH PM terms ("Polyposis Colus", "Immunodeficiency 2s") are no editor's synonyms."""
+    for cid, mention, bad in [
+        ("D011125", "familial adenomatous polyposis", "polyposis colus"),
+        ("D014923", "Wiskott-Aldrich syndrome", "immunodeficiency 2s"),
+    ]:
+        walk = _expander(free_store, top_k=50).synonyms(
+            _concept(free_store, cid), "Disease", mention
+        )
+        assert walk.picked and bad not in {r.name for r in walk.picked}
+        assert walk.dropped[Filter.MACHINE_TERM] > 0

@@ -2,7 +2,8 @@
 
 Layers (:data:`LAYERS`):
 
-``synonyms``       other terms of the same concept (one name per distinct normalised form);
+``synonyms``       other terms of the same concept (one name per distinct normalised form;
+                   not related/broader/narrower terms nor MeSH's machine-made permutations);
 ``semantic_type``  other concepts sharing its semantic type (the store's seeded sample);
 ``parents``        its direct is-a parents;
 ``children``       its direct is-a children;
@@ -58,6 +59,9 @@ DEFAULT_TOP_K = 10
 MAX_DESCRIBED_SYNONYMS = 2
 # Term types of synonyms that are not synonyms (OBO scopes: related, broader, narrower terms).
 NON_SYNONYM_TERM_TYPES: frozenset[str] = frozenset({"RELATED", "BROAD", "NARROW"})
+# Machine-made permutations of MeSH entry terms (UMLS TTY "PM": "Polyposis Colus",
+# "Immunodeficiency 2s", "Permanents, Deafness"): word-order and number variants no editor chose.
+MACHINE_TERM_TYPES: frozenset[str] = frozenset({"PM"})
 _MAX_DEPTH = 40
 
 
@@ -74,6 +78,7 @@ class Filter:
     NO_NATURAL_NAME = "no natural name (inverted heading)"
     EMPTY_NAME = "empty name"
     NOT_A_SYNONYM = "related/broader/narrower term, not a synonym"
+    MACHINE_TERM = "machine-made permutation (MeSH PM term)"
     NOT_SAMPLED = "beyond top-k"
 
 
@@ -363,6 +368,9 @@ class Expander:
             if self.config.exclude_non_synonyms and t.term_type.upper() in NON_SYNONYM_TERM_TYPES:
                 excluded.append(Excluded(source.id, t.text, Filter.NOT_A_SYNONYM))
                 continue
+            if self.config.names.clean and t.term_type.upper() in MACHINE_TERM_TYPES:
+                excluded.append(Excluded(source.id, t.text, Filter.MACHINE_TERM))
+                continue
             shown = self._usable(
                 source.id, render(t.text, texts, self.config.names), mention, seen, excluded
             )
@@ -520,10 +528,13 @@ class Expander:
         if c is None:
             return related
         seen = {normalize(related.name)}
-        terms = [t.text for t in self.store.synonyms(c.id)]
+        all_terms = self.store.synonyms(c.id)
+        terms = [t.text for t in all_terms]
         names: list[str] = []
-        for t in terms:
-            shown = render(t, terms, self.config.names).name
+        for term in all_terms:
+            if term.term_type.upper() in MACHINE_TERM_TYPES | NON_SYNONYM_TERM_TYPES:
+                continue
+            shown = render(term.text, terms, self.config.names).name
             if shown is None or normalize(shown) in seen:
                 continue
             seen.add(normalize(shown))
