@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hilgen_graph.cli import app
-from hilgen_graph.errors import ConfigError
+from hilgen_graph.errors import ConfigError, EvaluationError
 
 FAKE_CONFTEST = Path(__file__).resolve().parents[1] / "evaluation" / "conftest.py"
 
@@ -59,3 +59,28 @@ def test_bad_config_stops_before_training(tmp_path: Path) -> None:
     assert "kg:cousins" in str(result.exception) and "kg:siblings" in str(result.exception)
     assert not (tmp_path / "out" / "runs").exists()
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def test_bad_shard_and_merge_without_out_are_errors(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("datasets: [ncbi_disease]\nseeds: [1]\n")
+    result = CliRunner().invoke(
+        app, ["evaluate", "--config", str(cfg), "--out", str(tmp_path / "o"), "--shard", "3/2"]
+    )
+    assert isinstance(result.exception, ConfigError)
+    assert "expected I/N" in str(result.exception)
+    assert not (tmp_path / "o").exists()
+    run = _fake_run(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(run), str(run)])
+    assert isinstance(result.exception, EvaluationError)
+    assert "--out" in str(result.exception)
+
+
+def test_report_lists_missing_cells(tmp_path: Path) -> None:
+    run = _fake_run(tmp_path)
+    shutil.rmtree(run / "runs" / "toy" / "seed-2" / "kg-all")
+    result = CliRunner().invoke(app, ["report", str(run)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "cells: 3 of 4 finished" in result.output
+    assert "missing toy seed 2 kg:all" in result.output
+    assert (run / "summary.md").is_file()
