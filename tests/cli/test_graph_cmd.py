@@ -214,7 +214,9 @@ def test_explore_sample_counts_equal_augment_kg(
     for layer, c in explored["layers"].items():
         assert c["picked"] == layers[layer]["related"], layer
         assert c["excluded"] == layers[layer]["filtered_by_reason"], layer
-    assert explored["pages"] == explored["mentions"]
+    assert explored["pages"] == explored["mentions"] == len(explored["rows"])
+    texts = [u["text"] for u in kg["linking"]["unlinked_entities"]]
+    assert [r["mention"] for r in explored["rows"] if r["method"] == "unlinked"] == texts
     index = (pages / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr class='mention-row") == explored["mentions"]
     assert sorted(p.name for p in pages.iterdir())[0] == "index.html"

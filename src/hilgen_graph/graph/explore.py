@@ -492,6 +492,18 @@ class SampleExploration:
             "unlinked_mentions": len(self.linking.unlinked),
             "by_method": self.linking.by_method,
             "layers": self.totals(),
+            "rows": [
+                {
+                    "sentence_id": sid,
+                    "mention": exp.mention,
+                    "label": exp.label,
+                    "method": exp.link.method.value,
+                    "concepts": [c.id for c in exp.link.concepts],
+                    "reason": exp.link.reason,
+                    "counts": exp.counts(),
+                }
+                for sid, exp in self.rows
+            ],
         }
 
 
