@@ -8,6 +8,11 @@
   concurrency 1. Plus raw ``ReplyCache`` put/get rates.
 - Real server (full run only): decode tokens/s of the local llama.cpp server for the installed
   default models (streamed; see ``hilgen llm speed``). Not a fake: it varies with CPU load.
+- Marked-mode pipeline overhead (full run only, real server, in one run): the same marked
+  prompts (NCBI-disease 5-shot, seed 1) sent straight to the server as structured calls, then
+  through the marked chain + funnel, both uncached at temperature 0; overhead = (chain - raw) /
+  raw. The toolkit's own time (strip marks, spans, funnel) is also timed apart by replaying the
+  replies through the chain, which does not depend on the server's speed.
 """
 
 from __future__ import annotations
@@ -94,6 +99,107 @@ def _real_server(names: tuple[str, ...], max_tokens: int) -> dict[str, Any]:
     return out
 
 
+def marked_overhead(
+    model_name: str = "qwen2.5-coder-0.5b", max_requests: int = 6, per_seed: int = 3
+) -> dict[str, Any]:
+    """Raw structured calls vs the marked chain + funnel on the same prompts (see the module
+    docstring). Needs the installed model and the data directory."""
+    import os
+
+    from hilgen_graph.agents.chains import (
+        ChainSettings,
+        StructuredCaller,
+        build_marked_chain,
+        chat_prompt,
+    )
+    from hilgen_graph.agents.generate import GenerateConfig, build_marked_requests, seed_sentences
+    from hilgen_graph.datasets import dataset_path
+    from hilgen_graph.graph.backends import build_free_store, open_store
+    from hilgen_graph.llm.model_files import find_model
+    from hilgen_graph.llm.models import LLMSettings, make_chat_model
+    from hilgen_graph.llm.server import running_server
+    from hilgen_graph.prompts import load_template
+    from hilgen_graph.testing.fake_chat import ScriptedChatModel
+    from hilgen_graph.validation.funnel import Funnel
+
+    if find_model(model_name) is None:
+        return {"skipped": f"{model_name} is not installed (hilgen llm install --model ...)"}
+    template = load_template("marked-rewrite")
+    with tempfile.TemporaryDirectory(prefix="hilgen-bench-marked-") as tmp:
+        build_free_store(Path(tmp) / "kg")
+        store = open_store("embedded", path=Path(tmp) / "kg")
+        try:
+            cfg = GenerateConfig(
+                corpus=dataset_path("ncbi_disease", "train", "conll"),
+                out=Path(tmp) / "x.jsonl",
+                per_seed=per_seed,
+                collapse_to="Disease",
+                concepts_per_layer=1,
+            )
+            items, _ = build_marked_requests(seed_sentences(cfg), template, store, cfg, ["Disease"])
+            reqs = [r for _, (_, r) in items][:max_requests]
+            prompt = chat_prompt(template)
+            settings = ChainSettings(model_name, 0.0, max_repairs=0)
+            load0 = os.getloadavg()
+            with running_server(model_name) as info:
+                llm_settings = LLMSettings.load(
+                    model=model_name,
+                    base_url=info.base_url,
+                    temperature=0.0,
+                    max_tokens=256,
+                    timeout=900.0,
+                    seed=1,
+                )
+                chat = make_chat_model(llm_settings, cache=None)
+                from hilgen_graph.agents.marked import marked_schema
+
+                caller = StructuredCaller(chat, marked_schema(per_seed), max_repairs=0)
+                t0 = time.perf_counter()
+                raws = []
+                for r in reqs:
+                    _, replies = caller(prompt.invoke(r.values()).to_messages(), "generate")
+                    raws.append(replies[-1])
+                raw_s = time.perf_counter() - t0
+                chain = build_marked_chain(chat, template, Funnel(store), settings)
+                t0 = time.perf_counter()
+                results = [chain.invoke(r) for r in reqs]
+                chain_s = time.perf_counter() - t0
+            # the toolkit alone: the recorded replies replayed through the chain and funnel
+            import json as _json
+
+            from hilgen_graph.testing.fake_chat import tool_call_reply
+
+            script = []
+            for rep_ in raws:
+                try:
+                    args = _json.loads(rep_.raw)["arguments"]
+                except (ValueError, KeyError, TypeError):
+                    args = {"sentences": ["(no reply)"] * per_seed}
+                script.append(tool_call_reply("MarkedBatch", args))
+            fake = ScriptedChatModel(script=script)
+            replay = build_marked_chain(fake, template, Funnel(store), settings)
+            t0 = time.perf_counter()
+            for r in reqs:
+                replay.invoke(r)
+            toolkit_s = time.perf_counter() - t0
+        finally:
+            store.close()
+    candidates = sum(len(x.results) for x in results)
+    return {
+        "model": model_name,
+        "requests": len(reqs),
+        "candidates": candidates,
+        "accepted": sum(1 for x in results for y in x.results if y.accepted),
+        "raw_structured_calls_s": round(raw_s, 2),
+        "chain_plus_funnel_s": round(chain_s, 2),
+        "overhead_vs_raw": round((chain_s - raw_s) / raw_s, 4) if raw_s else None,
+        "toolkit_only_s": round(toolkit_s, 3),
+        "toolkit_share_of_raw": round(toolkit_s / raw_s, 4) if raw_s else None,
+        "load_before": [round(x, 2) for x in load0],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     latency = 0.05
     calls = 48 if quick else 160
@@ -111,6 +217,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         results["cache"] = _cache_replay(latency, 40 if quick else 100, Path(tmp))
     if not quick:  # llama.cpp slows 5-40x when other processes use the CPU: read with care
         results["real_server"] = _real_server(("smollm2-135m", "qwen2.5-coder-0.5b"), 128)
+        results["marked_overhead"] = marked_overhead()
     return results
 
 

@@ -73,6 +73,17 @@ def test_a_name_never_matches_inside_a_word() -> None:
     assert [s.text for s in al.spans] == ["melanomas"]
 
 
+def test_gold_mentions_match_across_the_corpus_spacing_of_punctuation() -> None:
+    al = parse_marked(
+        "A family with the Wiskott-Aldrich syndrome had [[purpura]].",
+        SD,
+        gold=[("Wiskott - Aldrich syndrome", SD)],
+    )
+    assert [s.text for s in al.spans] == ["Wiskott-Aldrich syndrome", "purpura"]
+    assert occurrences("Wiskott - Aldrich syndrome", "Wiskott-Aldrich syndrome") == [(0, 26)]
+    assert occurrences("Wiskott Aldrich syndrome", "Wiskott-Aldrich syndrome") == []
+
+
 def test_a_mark_inside_a_word_is_reported() -> None:
     al = parse_marked("Renal [[Cyst]]s were seen in most patients.", SD)
     assert al.text == "Renal Cysts were seen in most patients."

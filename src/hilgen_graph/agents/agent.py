@@ -21,6 +21,7 @@ from hilgen_graph.agents.chains import (
     ChainResult,
     ChainSettings,
     Reply,
+    StructuredCaller,
     candidates_from,
     failed_candidate,
     finish,
@@ -66,6 +67,8 @@ def build_agent(
         raise ConfigError(f"max_steps must be >= 1, got {max_steps}")
     if not hasattr(model, "bind_tools"):
         raise ConfigError(f"the chat model {type(model).__name__} cannot call tools")
+    if template.marked:
+        return _guided_marked_agent(model, template, store, funnel, settings, limit, tokenize)
     from langchain.agents import create_agent
     from langchain.agents.structured_output import ToolStrategy
 
@@ -137,3 +140,78 @@ def build_agent(
         return result
 
     return RunnableLambda(run, name=f"hilgen-agent[{template.name}]")
+
+
+GUIDED_ANSWER = (
+    "The knowledge graph tool {tool}({args}) returned:\n{result}\n"
+    "Now answer with the tool MarkedBatch: {n} rewrites of the sentence, each with one name the "
+    "tool returned written in double brackets like [[name]]."
+)
+
+
+def _guided_marked_agent(
+    model: BaseChatModel,
+    template: PromptTemplate,
+    store: GraphStore,
+    funnel: Funnel,
+    settings: ChainSettings,
+    limit: int,
+    tokenize: Tokenizer | None,
+) -> Runnable[GenerationRequest, ChainResult]:
+    """The agent for marked templates, in forced steps a 0.5-1.5B model can follow: the model
+    first calls ``related_concepts`` (the call is forced, the concept id and layer are the
+    model's choice), the toolkit runs the tool, then the model answers with the marked-sentence
+    tool (forced too). Small local models asked to choose between tools and an answer on their
+    own reply in prose instead of calling either (seen with Qwen2.5-Coder-1.5B on llama.cpp)."""
+    from langchain_core.messages import SystemMessage
+
+    def run(request: GenerationRequest) -> ChainResult:
+        log = ToolLog()
+        tools = {t.name: t for t in make_tools(store, log, limit, label=request.target.label)}
+        system, user = template.render(request.values())
+        messages: list[Any] = [SystemMessage(system), HumanMessage(user)]
+        result = ChainResult(request.id)
+        chooser = model.bind_tools([tools["related_concepts"]], tool_choice="related_concepts")
+        ai = chooser.invoke(messages)
+        raw = raw_text(ai)
+        calls = list(getattr(ai, "tool_calls", []) or [])
+        result.replies.append(
+            Reply(reply_id(ai, raw), raw, bool(calls), "" if calls else "no tool call", "tool")
+        )
+        if calls:
+            tc = calls[0]
+            try:
+                answer = str(tools[tc["name"]].invoke(tc["args"]))
+            except Exception as err:  # arguments that do not fit the tool: the model's error
+                if is_llm_call_error(err):
+                    raise
+                answer = f'{{"error": "{type(err).__name__}: {str(err)[:200]}"}}'
+            messages.append(
+                HumanMessage(
+                    GUIDED_ANSWER.format(
+                        tool=tc["name"], args=tc["args"], result=answer, n=request.n
+                    )
+                )
+            )
+        caller = StructuredCaller(model, marked_schema(request.n), settings.max_repairs)
+        parsed, replies = caller(messages, "generate")
+        result.replies += replies
+        last = replies[-1]
+        req = (
+            dataclasses.replace(request, related=tuple(log.related.values()))
+            if log.related
+            else request
+        )
+        prov = make_provenance(req, template, settings, "agent-marked", last.id)
+        if not isinstance(parsed, MarkedBatch) or not parsed.sentences:
+            result.results = finish(req, funnel, [failed_candidate(req, prov, last)])
+            return result
+        allowed = [n for r in req.related for n in (r.name, *r.synonyms)]
+        transcript = "\n".join(r.raw for r in result.replies)
+        cands = marked_sentence_candidates(
+            req, parsed.sentences, prov, transcript, allowed, tokenize
+        )
+        result.results = finish(req, funnel, cands)
+        return result
+
+    return RunnableLambda(run, name=f"hilgen-guided-agent[{template.name}]")

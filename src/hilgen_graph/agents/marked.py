@@ -137,9 +137,24 @@ def occurrences(text: str, name: str, plural: bool = True) -> list[tuple[int, in
     variants = {v for f in forms for v in (f, f[:1].upper() + f[1:])}
     found: set[tuple[int, int]] = set()
     for v in variants:
-        for m in re.finditer(r"(?<!\w)" + re.escape(v) + r"(?!\w)", text):
+        for m in re.finditer(r"(?<!\w)" + spaced_pattern(v) + r"(?!\w)", text):
             found.add((m.start(), m.end()))
     return sorted(found)
+
+
+def spaced_pattern(name: str) -> str:
+    """A regular expression for ``name`` that tolerates the corpus tokenizer's spacing around
+    punctuation ("Wiskott - Aldrich syndrome" matches "Wiskott-Aldrich syndrome" and back);
+    words stay words."""
+    toks = default_tokenize(name)
+    if not toks:
+        return re.escape(name)
+    out = [re.escape(toks[0].text)]
+    for prev, tok in zip(toks, toks[1:], strict=False):
+        word_gap = prev.text[-1:].isalnum() and tok.text[:1].isalnum()
+        out.append(r"\s+" if word_gap else r"\s*")
+        out.append(re.escape(tok.text))
+    return "".join(out)
 
 
 def parse_marked(
