@@ -122,6 +122,11 @@ def build_report(run_dir: Path) -> dict[str, Any]:
                     "n_synthetic": _ms([float(r["n_synthetic"]) for r in rs.values()]),
                     "n_gold": _ms([float(r["n_gold"]) for r in rs.values()]),
                     "seconds": _ms([float(r["timing"]["seconds"]) for r in rs.values()]),
+                    # where a run's time goes: training steps, dev checks, test inference
+                    "time_split": {
+                        k: _ms([float(r["timing"].get(k, 0.0)) for r in rs.values()])
+                        for k in ("train_seconds", "dev_eval_seconds", "inference_seconds")
+                    },
                     "missing_support_labels": sorted(
                         {x for r in rs.values() for x in r.get("missing_support_labels", [])}
                     )
