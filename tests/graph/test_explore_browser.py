@@ -93,6 +93,11 @@ def test_sample_index_lists_every_gold_mention(
             ".map(a => a.getAttribute('href'))"
         )
         assert links == [p.path.name for p in written.pages]
+        marks = page.evaluate(
+            "Array.from(document.querySelectorAll('tr.mention-row td.context mark')).map(m =>"
+            " [m.textContent, m.previousSibling ? m.previousSibling.textContent.length : 0])"
+        )
+        assert marks == [[e.link.entity.text, e.link.entity.start] for _sid, e in result.rows]
         page.screenshot(tmp_path / "index.png", full_page=True)
     with open_page(written.pages[0].path, READY) as page:
         assert page.remote_requests() == []

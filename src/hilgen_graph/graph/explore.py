@@ -242,7 +242,8 @@ class Exploration:
     ``link`` is the grounding linker's :class:`~hilgen_graph.grounding.linker.Link` (with its
     runner-up candidates); ``neighbourhoods`` holds one entry per linked concept (a composite
     mention links to several); ``settings`` records the walk's settings (layers, top-k, seed,
-    preset) and ``profile`` the label's profile as the linker describes it."""
+    preset) and ``profile`` the label's profile as the linker describes it; ``sentence`` is
+    the gold sentence the mention comes from (sample explorations)."""
 
     query: str
     label: str
@@ -250,6 +251,7 @@ class Exploration:
     neighbourhoods: tuple[Neighbourhood, ...]
     profile: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    sentence: str = ""
 
     @property
     def mention(self) -> str:
@@ -289,6 +291,7 @@ class Exploration:
             "query": self.query,
             "mention": self.mention,
             "label": self.label,
+            "sentence": self.sentence,
             "profile": self.profile,
             "link": {
                 "method": link.method.value,
@@ -338,6 +341,7 @@ def explore_link(
     query: str | None = None,
     layers: Sequence[str] | None = None,
     preset_name: str = "default",
+    sentence: str = "",
 ) -> Exploration:
     """The exploration of one link: the grounding walk of ``layers`` around each linked concept,
     for the link's mention and label, exactly as the arms call it (an unlabelled link walks
@@ -373,6 +377,7 @@ def explore_link(
         link=link,
         neighbourhoods=tuple(hoods),
         profile="; ".join(profiles),
+        sentence=sentence,
         settings={
             "layers": list(wanted),
             "preset": preset_name,
@@ -530,9 +535,16 @@ def explore_sample(
     grounder = _grounder(store, opts, cfg)
     grounder.learn(drawn.seeds)
     linking = grounder.linker.link_sentences(drawn.seeds)
+    text_of = {sent.id: sent.text for sent in drawn.seeds}
     rows = []
     for i, link in enumerate(linking.links, start=1):
-        exp = explore_link(grounder, link, layers=layers, preset_name=opts.preset_name)
+        exp = explore_link(
+            grounder,
+            link,
+            layers=layers,
+            preset_name=opts.preset_name,
+            sentence=text_of.get(link.sentence_id, ""),
+        )
         rows.append((link.sentence_id, exp))
         if progress is not None:
             progress(i, len(linking.links))

@@ -159,6 +159,7 @@ h1{font-size:1.3em}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ddd;padding:3px 6px;vertical-align:top}th{background:#f3f3f3;
 text-align:left;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.hidden{display:none}tr.unlinked td{background:#fff3f3}#search{width:30em;padding:4px}
+td.context{max-width:28em;font-size:12px;color:#444}mark{background:#ffe082}
 .muted{color:#666}tfoot td{font-weight:bold;background:#fafafa}
 """
 
@@ -197,6 +198,19 @@ def _text(value: object) -> str:
     """Data as HTML text or attribute: escaped, and ``/`` written ``&#47;`` so that no text
     from the graph reads as a URL in the page source (it shows the same)."""
     return html.escape(str(value)).replace("/", "&#47;")
+
+
+def _marked(exp: Exploration) -> str:
+    """The mention's sentence as HTML text with the mention in ``<mark>`` (by its offsets in
+    the sentence, else its first occurrence)."""
+    sentence, entity = exp.sentence, exp.link.entity
+    at, end = entity.start, entity.end
+    if not (0 <= at < end <= len(sentence)) or sentence[at:end] != entity.text:
+        at = sentence.find(entity.text) if entity.text else -1
+        end = at + len(entity.text)
+    if at < 0:
+        return _text(sentence)
+    return f"{_text(sentence[:at])}<mark>{_text(sentence[at:end])}</mark>{_text(sentence[end:])}"
 
 
 def offline_violations(page: str) -> list[str]:
@@ -311,10 +325,11 @@ def _heading(exp: Exploration, back: str | None = None) -> str:
         for layer, c in counts.items()
     )
     nav = f"<p><a id='back' href='{e(back)}'>← all mentions of the sample</a></p>" if back else ""
+    context = f"<p id='sentence' class='muted'>{_marked(exp)}</p>" if exp.sentence else ""
     return (
         f"{nav}<h1>“{e(exp.mention)}” "
         f"<span class='muted'>({e(exp.label or 'no label')})</span></h1>"
-        f"<div id='link'>{linked}<br><span class='muted'>{how}</span></div>"
+        f"{context}<div id='link'>{linked}<br><span class='muted'>{how}</span></div>"
         f"<div class='muted'>label profile: {e(exp.profile or '-')}<br>top-k "
         f"{e(str(cfg.get('top_k', '-')))}, seed {e(str(cfg.get('seed', '-')))}, preset "
         f"{e(str(cfg.get('preset', '-')))}</div>"
@@ -485,7 +500,8 @@ def render_index(
         body.append(
             f"<tr class='mention-row{'' if exp.link.linked else ' unlinked'}' "
             f"data-sentence='{e(sentence_id)}'><td><a href='{e(page)}'>{e(exp.mention)}</a>"
-            f"<div class='muted'>{e(sentence_id)}</div></td><td>{e(exp.label)}</td>"
+            f"<div class='muted'>{e(sentence_id)}</div></td>"
+            f"<td class='context'>{_marked(exp)}</td><td>{e(exp.label)}</td>"
             f"<td>{linked}</td><td>{how}</td>{cells}<td class='n'>"
             f"{sum(reasons.values())}</td><td>{why}</td></tr>"
         )
@@ -509,10 +525,11 @@ def render_index(
 <table id="facts">{facts}</table>
 <p><input id="search" type="search" placeholder="search mention, label, concept, reason"
  aria-label="search mentions"> <span id="shown" class="muted"></span></p>
-<table id="mentions"><thead><tr><th>mention</th><th>label</th><th>linked concept</th>
+<table id="mentions"><thead><tr><th>mention</th><th>in the sentence</th><th>label</th>
+<th>linked concept</th>
 <th>method</th>{head_layers}<th>excluded</th><th>excluded by filter</th></tr></thead>
 <tbody>{"".join(body)}</tbody>
-<tfoot><tr><td colspan="4">all mentions</td>{foot_cells}<td class='n'>
+<tfoot><tr><td colspan="5">all mentions</td>{foot_cells}<td class='n'>
 {sum(all_reasons.values())}</td><td>{foot_why}</td></tr></tfoot></table>
 <script>{_INDEX_SCRIPT}</script></body></html>
 """
