@@ -208,6 +208,10 @@ def kg(
         raise ConfigError(
             "the embedded backend needs --store DIR (a folder from hilgen graph load)"
         )
+    if sample_file is not None:  # the sample file's seed seeds the walk too, as in evaluate
+        from hilgen_graph.corpus.kshot import load_sample
+
+        seed = load_sample(sample_file).seed or seed
     layer_names = parse_layers(layers)
     layer_config = preset(
         preset_name,

@@ -18,9 +18,8 @@ belongs to the CLI.
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
+from hilgen_graph.atomic import write_with
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
@@ -531,6 +531,8 @@ def explore_sample(
     opts = options or ExploreOptions()
     drawn = sample_corpus(corpus, fmt, sample_file=sample_file)
     layers, cfg = _walk_config(opts)
+    if drawn.sample.k:  # a sample file that records its seed seeds the walk, as in augment kg
+        cfg = dataclasses.replace(cfg, seed=drawn.sample.seed)
     check_store_supports(store, layers, cfg)
     grounder = _grounder(store, opts, cfg)
     grounder.learn(drawn.seeds)
@@ -582,12 +584,6 @@ def to_networkx(exp: Exploration) -> nx.DiGraph:
     return graph
 
 
-def _atomic_target(out: Path) -> tuple[int, Path]:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
-    return fd, Path(tmp)
-
-
 #: Characters XML 1.0 cannot hold at all (not even as ``&#...;``): C0 controls but TAB, LF and
 #: CR (NUL, ESC ...), lone surrogates, U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -609,13 +605,7 @@ def _write_graphml(graph: nx.DiGraph, out: Path) -> None:
         )
     for child, parent, data in graph.edges(data=True):
         flat.add_edge(xml_text(child), xml_text(parent), source=xml_text(data.get("source", "")))
-    fd, tmp = _atomic_target(out)
-    os.close(fd)
-    try:
-        nx.write_graphml(flat, tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_with(out, lambda tmp: nx.write_graphml(flat, tmp), suffix=".graphml")
 
 
 def draw(exp: Exploration, out: str | Path) -> Path:
