@@ -8,7 +8,6 @@ so that generation-time rejections with their raw output are counted too).
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections import Counter
@@ -379,47 +378,3 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def render_html(report: CheckReport, title: str = "hilgen check") -> str:
-    """A self-contained HTML page of the report."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(s.stage)}</td><td>{s.entered}</td><td>{s.passed}</td><td>{s.rejected}</td>"
-        f"<td>{s.skipped}</td></tr>"
-        for s in report.stages
-    )
-
-    def acc_table(name: str, d: dict[str, Acceptance]) -> str:
-        body = "".join(
-            f"<tr><td>{e(k)}</td><td>{v.total}</td><td>{v.accepted}</td><td>{v.rate:.1%}</td></tr>"
-            for k, v in d.items()
-        )
-        return (
-            f"<h2>Acceptance per {e(name)}</h2><table><tr><th>{e(name)}</th><th>total</th>"
-            f"<th>accepted</th><th>rate</th></tr>{body}</table>"
-        )
-
-    ex = "".join(
-        f"<h3>{e(stage)}</h3><ul>"
-        + "".join(
-            f"<li><b>{e(x.reason)}</b><br>{e(x.text)}<br><code>{e(x.raw_output[:300])}</code></li>"
-            for x in items
-        )
-        + "</ul>"
-        for stage, items in report.examples.items()
-    )
-    g, d = report.grounding, report.diversity
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px}}code{{color:#555}}</style></head><body>
-<h1>{e(title)}</h1>
-<p>{report.total} sentences, {report.accepted} accepted ({report.acceptance:.1%}).</p>
-<h2>Funnel</h2><table><tr><th>stage</th><th>entered</th><th>passed</th><th>rejected</th>
-<th>skipped</th></tr>{rows}</table>
-{acc_table("prompt family", report.per_family)}{acc_table("layer", report.per_layer)}
-<h2>Grounding</h2><p>{g.entities_intended}/{g.entities} entities name the intended concept
-({g.entity_share:.1%}); {g.sentences_intended}/{g.sentences} sentences mention it.</p>
-<h2>Diversity (accepted)</h2><p>distinct-1 {d.distinct_1:.3f}, distinct-2 {d.distinct_2:.3f},
-self-BLEU {d.self_bleu:.3f} over {d.sentences} sentences.</p>
-<h2>Rejection examples</h2>{ex}</body></html>"""
