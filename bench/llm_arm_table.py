@@ -24,10 +24,12 @@ def _records(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def summarize(root: Path) -> dict[str, Any]:
+def summarize(root: Path, only: set[str] | None = None) -> dict[str, Any]:
     per: dict[str, dict[str, Any]] = {}
     seeds = []
     for seed_dir in sorted(root.glob("seed*")):
+        if only is not None and seed_dir.name.removeprefix("seed") not in only:
+            continue
         cmp_path = seed_dir / "compare.json"
         if not cmp_path.is_file():
             continue
@@ -130,8 +132,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("root", type=Path)
     ap.add_argument("--out", type=Path, default=None, help="write OUT.json and OUT.md")
+    ap.add_argument("--seeds", default=None, help="only these seeds, e.g. 1,2")
     args = ap.parse_args()
-    summary = summarize(args.root)
+    summary = summarize(args.root, set(args.seeds.split(",")) if args.seeds else None)
     md = markdown(summary)
     print(f"seeds: {', '.join(summary['seeds'])}\n{md}")
     if args.out is not None:

@@ -174,7 +174,15 @@ def register(root: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     ) -> None:
-        """Write grounded synthetic sentences for the k-shot seeds (resumable, cached)."""
+        """Write grounded synthetic sentences for the k-shot seeds (resumable, cached).
+
+        Default template marked-rewrite: one request per (seed, related concept)
+        within the budget (--concepts-per-layer, --max-mentions, --layers); the
+        model writes the new name in double square brackets and the toolkit
+        computes spans and IOB. For real runs: hilgen llm install --model
+        qwen2.5-coder-1.5b, then hilgen llm serve --model qwen2.5-coder-1.5b
+        --background, and pass its --base-url with --model qwen2.5-coder-1.5b.
+        """
         from hilgen_graph.agents.generate import GenerateConfig, generate_llm
         from hilgen_graph.grounding.label_groups import parse_label_groups
 
