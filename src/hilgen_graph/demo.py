@@ -32,6 +32,7 @@ DEMO_LLM_PROMPT = "marked-rewrite"
 DEMO_LLM_SEEDS = 5  # seed sentences sent to the local model
 DEMO_LLM_PER_SEED = 3  # rewrites asked for per (seed sentence, related concept)
 DEMO_LLM_PER_LAYER = 1  # related concepts per mention and layer that get a request
+DEMO_LLM_TEMPERATURE = 0.2  # 0.5B copies the worked example less at a low temperature
 DEMO_KG_VARIANTS = ("kg:synonyms", "kg:parents", "kg:siblings", "kg:all")
 
 Event = Callable[[str], None]
@@ -95,6 +96,7 @@ def _llm_arm(out_dir: Path, store_dir: Path, train_path: Path, emit: Event) -> d
                 seed=DEMO_SEED,
                 per_seed=DEMO_LLM_PER_SEED,
                 concepts_per_layer=DEMO_LLM_PER_LAYER,
+                temperature=DEMO_LLM_TEMPERATURE,
                 model=model,
                 base_url=info.base_url,
                 max_seeds=DEMO_LLM_SEEDS,

@@ -8,6 +8,7 @@ from hilgen_graph.corpus.alignment import AlignedSpan, AlignmentIssue
 from hilgen_graph.validation.sentence_checks import (
     allowed_repeats,
     boundary_problem,
+    example_leak,
     invented_specifics,
     leak_problem,
     number_variants,
@@ -175,3 +176,14 @@ def test_number_variants() -> None:
     assert number_variants("melanoma") == {"melanoma", "melanomas"}
     assert number_variants("foot deformity") == {"foot deformity", "foot deformities"}
     assert "cysts" in number_variants("cyst") and "cyst" in number_variants("cysts")
+
+
+def test_a_copied_worked_example_is_an_echo() -> None:
+    terms = ["BRCA1", "young women", "ovarian cancer"]
+    seed = "In Armenian patients, MEFV mutations cause familial Mediterranean fever."
+    bad = "Young women with Behcet syndrome develop ovarian cancer."
+    assert "young women" in example_leak(bad, seed, terms, ["Behcet syndrome", "ovarian cancer"])
+    good = "MEFV mutations cause Behcet syndrome in Armenian patients."
+    assert example_leak(good, seed, terms, ["Behcet syndrome"]) == ""
+    # a term the seed itself has is not a copy
+    assert example_leak("BRCA1 mutations cause gliomas.", "BRCA1 mutations cause X.", terms) == ""

@@ -9,6 +9,8 @@ A template is a YAML file with these keys::
     output: annotated                # annotated (sentences + mentions) | plain | annotation
                                      # | marked (sentences with the new name written [[name]])
     layers: [parents, children]      # optional: the graph layers the template draws from
+    example_terms: [BRCA1]           # optional: terms of the worked example; a sentence that
+                                     # has one the seed lacks copied the example (funnel: echo)
     annotate_with: paper-annotate    # plain output only: the template of the second call
     description: one line for `hilgen prompts list`
     system: |                        # the system message
@@ -101,6 +103,7 @@ class PromptTemplate:
     path: Path
     variables: tuple[str, ...]
     layer_names: tuple[str, ...] = ()  # the file's `layers:` (empty: the family's default)
+    example_terms: tuple[str, ...] = ()  # `example_terms:` of the worked example (funnel: echo)
 
     @property
     def grounded(self) -> bool:
@@ -210,6 +213,7 @@ def parse_template(path: Path) -> PromptTemplate:
         path=path,
         variables=tuple(fields),
         layer_names=tuple(raw_layers),
+        example_terms=tuple(str(x) for x in data.get("example_terms", []) or []),
     )
 
 

@@ -319,6 +319,7 @@ class Funnel:
     ) -> None:
         self.store = store
         self.sentence_checks = sentence_checks or SentenceChecks()
+        self._example_cache: dict[str, tuple[str, ...]] = {}
         self.heldout = heldout
         # the one grounding layer: profiles (user > registry > evidence), linking, names
         self.linker: Linker | None = linker or (
@@ -488,7 +489,12 @@ class Funnel:
             if why:
                 return reject("sentence", why)
             passed.append("sentence")
-            why = sc.leak_problem(c.text)
+            why = sc.leak_problem(c.text) or sc.example_leak(
+                c.text,
+                llm.seed_text if llm is not None else "",
+                self._example_terms(llm.prompt_name if llm is not None else ""),
+                [s.text for s in c.spans],
+            )
             if why:
                 return reject("echo", why)
             passed.append("echo")
@@ -625,6 +631,21 @@ class Funnel:
         return FunnelResult(
             c, None, "", tuple(passed), tuple(skipped), links, c.to_record(provenance)
         )
+
+    def _example_terms(self, prompt_name: str) -> tuple[str, ...]:
+        """The worked example's distinctive terms of a built-in template (``example_terms``)."""
+        if not prompt_name:
+            return ()
+        if prompt_name not in self._example_cache:
+            from hilgen_graph.errors import ConfigError
+            from hilgen_graph.prompts.loader import load_template
+
+            try:
+                terms = load_template(prompt_name).example_terms
+            except ConfigError:  # a template of another folder
+                terms = ()
+            self._example_cache[prompt_name] = terms
+        return self._example_cache[prompt_name]
 
     def _echo(self, c: Candidate) -> str:
         """Words the sentence copies from its prompt's instructions (or ''): a run of

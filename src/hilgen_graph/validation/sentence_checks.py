@@ -228,6 +228,20 @@ def allowed_repeats(seed_mentions: Iterable[str], seed_text: str = "") -> int:
     return best
 
 
+def example_leak(
+    text: str, seed_text: str, example_terms: Iterable[str], mentions: Iterable[str] = ()
+) -> str:
+    """A term of the prompt's worked example ("BRCA1", "young women") written in the sentence
+    although neither the seed nor the sentence's own mentions contain it: the model copied the
+    example instead of rewriting the seed."""
+    own = " ".join([seed_text, *mentions])
+    for term in example_terms:
+        rx = r"(?<!\w)" + re.escape(term) + r"(?!\w)"
+        if re.search(rx, text, flags=re.IGNORECASE) and not re.search(rx, own, flags=re.I):
+            return f"copies the worked example ({term!r})"
+    return ""
+
+
 def boundary_problem(
     text: str,
     spans: Sequence[AlignedSpan],
