@@ -182,7 +182,10 @@ def test_a_copied_worked_example_is_an_echo() -> None:
     terms = ["BRCA1", "young women", "ovarian cancer"]
     seed = "In Armenian patients, MEFV mutations cause familial Mediterranean fever."
     bad = "Young women with Behcet syndrome develop ovarian cancer."
-    assert "young women" in example_leak(bad, seed, terms, ["Behcet syndrome", "ovarian cancer"])
+    assert "young women" in example_leak(bad, seed, terms, ["Behcet syndrome"])
+    copied = "Armenian patients with Behcet syndrome develop ovarian cancer."
+    assert "ovarian cancer" in example_leak(copied, seed, terms, ["Behcet syndrome"])
+    assert example_leak(copied, seed, terms, ["ovarian cancer"]) == ""  # the name asked for
     good = "MEFV mutations cause Behcet syndrome in Armenian patients."
     assert example_leak(good, seed, terms, ["Behcet syndrome"]) == ""
     # a term the seed itself has is not a copy

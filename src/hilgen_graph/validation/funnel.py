@@ -493,7 +493,7 @@ class Funnel:
                 c.text,
                 llm.seed_text if llm is not None else "",
                 self._example_terms(llm.prompt_name if llm is not None else ""),
-                [s.text for s in c.spans],
+                [prov.related_name or ""],  # the name asked for may be an example term
             )
             if why:
                 return reject("echo", why)
