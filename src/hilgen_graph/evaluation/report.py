@@ -70,6 +70,20 @@ def build_report(run_dir: Path) -> dict[str, Any]:
         )
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     grid = _read(run_dir / "grid.json") if (run_dir / "grid.json").is_file() else {}
+    shard_files = sorted(run_dir.glob("grid-shard-*.json"))
+    if shard_files and "merged_from" not in grid:
+        # shards that ran into this folder: their compute adds up, their wall times overlap
+        parts = [_read(f) for f in shard_files] + ([grid] if grid else [])
+        grid = {
+            "total_seconds": sum(g.get("total_seconds", 0.0) for g in parts),
+            "total_cpu_seconds": sum(g.get("total_cpu_seconds", 0.0) for g in parts),
+            "seconds": max(g.get("seconds", 0.0) for g in parts),
+            "finished": sum(g.get("finished", 0) for g in parts),
+            "reused": sum(g.get("reused", 0) for g in parts),
+            "failed": sum(g.get("failed", 0) for g in parts),
+            "shards": [g["shard"] for g in parts if g.get("shard")],
+            "machine": next((g["machine"] for g in parts if g.get("machine")), "?"),
+        }
     samples = int(cfg.get("bootstrap_samples", 1000))
     report: dict[str, Any] = {"name": cfg["name"], "config": cfg, "grid": grid, "datasets": {}}
     report["coverage"] = coverage(run_dir).model_dump()
