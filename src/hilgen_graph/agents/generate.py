@@ -68,7 +68,7 @@ class GenerateConfig:
 
     corpus: Path
     out: Path
-    prompts: tuple[str, ...] = ("marked-rewrite",)
+    prompts: tuple[str, ...] = ("marked-rewrite-sys",)
     k: int = 5
     seed: int = 1
     per_seed: int = 3

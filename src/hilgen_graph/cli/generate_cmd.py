@@ -176,7 +176,7 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Write grounded synthetic sentences for the k-shot seeds (resumable, cached).
 
-        Default template marked-rewrite: one request per (seed, related concept)
+        Default template marked-rewrite-sys: one request per (seed, related concept)
         within the budget (--concepts-per-layer, --max-mentions, --layers); the
         model writes the new name in double square brackets and the toolkit
         computes spans and IOB. For real runs: hilgen llm install --model
@@ -188,7 +188,7 @@ def register(root: typer.Typer) -> None:
 
         names = tuple(n.strip() for n in (prompt or "").split(",") if n.strip())
         if not names:
-            names = ("agent",) if agent else ("marked-rewrite",)
+            names = ("agent",) if agent else ("marked-rewrite-sys",)
         config = GenerateConfig(
             corpus=corpus,
             out=out,
