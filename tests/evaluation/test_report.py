@@ -107,3 +107,10 @@ def test_pairing_mismatch_is_reported(fake_run: Path) -> None:
     assert pairing["mismatched"] == [
         {"seed": 1, "variant": "kg:all", "differs_in": ["initial_head"]}
     ]
+
+
+def test_gain_uses_the_baseline_of_the_rows_own_seeds(fake_run: Path) -> None:
+    shutil.rmtree(fake_run / "runs" / "toy" / "seed-2" / "kg-all")
+    kg = build_report(fake_run)["datasets"]["toy"]["families"]["linear"]["kg:all"]
+    assert kg["strict_f1"]["mean"] == pytest.approx(1.0)
+    assert kg["gain_points"] == pytest.approx(100 / 3)  # seed 1 only: 1.0 - 2/3

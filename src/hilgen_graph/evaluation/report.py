@@ -6,8 +6,9 @@ absolute points and relative %, paired bootstrap against the baseline of the sam
 on test mentions seen / unseen in the training + synthetic data. The ensemble chosen on dev is
 a row of its own; the oracle ensemble (best on test) is shown apart and labelled as such.
 Gains are over the baseline mean on the row's own seeds. Each row also carries its per-seed
-gains (paired with the same seed's baseline) and the report checks the pairing (same sample, dev subset, test split and initial head for every variant of a
-seed), gathers the dev curves, and lists the grid's cells that are missing or failed.
+gains (paired with the same seed's baseline); the report checks the pairing (same sample, dev
+subset, test split and initial head for every variant of a seed), gathers the dev curves, and
+lists the grid's cells that are missing or failed.
 ``merge_runs`` gathers the folders of several shards (``hilgen evaluate --shard I/N``) into one.
 """
 
