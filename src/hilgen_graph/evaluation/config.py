@@ -84,7 +84,8 @@ class KGConfig(BaseModel):
 
 
 class DatasetSpec(BaseModel):
-    """A registered corpus (``hilgen data check`` lists them), the form to read and an optional type merge."""
+    """A registered corpus (``hilgen data check`` lists them), the form to read and an
+    optional type merge."""
 
     model_config = ConfigDict(extra="forbid")
 
