@@ -21,6 +21,7 @@ from typing import Any, Final, LiteralString, cast
 
 import neo4j
 import networkx as nx
+import pyarrow as pa
 from neo4j import exceptions as neo4j_errors
 
 from hilgen_graph.errors import GraphError
@@ -470,6 +471,17 @@ class Neo4jStore:
     def by_xref(self, db: str, code: str) -> list[Concept]:
         """Concepts carrying the cross-reference ``db:code`` (e.g. ``UMLS:C0020538``), by id."""
         return self._concepts(self._rows(Q.BY_XREF, {"key": f"{db}:{code}"}))
+
+    def term_columns(self) -> tuple[pa.Array, pa.Array]:
+        rows = self._rows(Q.TERM_COLUMNS)
+        return (
+            pa.array([r[0] for r in rows], pa.large_string()),
+            pa.array([r[1] for r in rows], pa.large_string()),
+        )
+
+    def fingerprint(self) -> str | None:
+        """A server's content can change under us without a trace we can read cheaply."""
+        return None
 
 
 class _BatchWriter:
