@@ -153,3 +153,31 @@ def test_bad_templates_are_refused_with_the_reason(tmp_path: Path, text: str, me
 def test_missing_prompts_dir_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         list_templates([tmp_path / "absent"])
+
+
+def test_marked_templates_load_with_layers_and_example_terms() -> None:
+    for name in ("marked-rewrite", "marked-rewrite-sys", "marked-new-context"):
+        t = load_template(name)
+        assert t.marked and t.grounded, name
+    agent = load_template("agent-marked")  # grounded through its tools, not its prompt
+    assert agent.marked and agent.style == "agent"
+    rw = load_template("marked-rewrite-sys")
+    assert rw.layers == ("parents", "children", "siblings", "synonyms")
+    assert "BRCA1" in rw.example_terms and "name" in rw.variables
+    assert "concepts" not in rw.variables and "plan" not in rw.variables  # short prompt
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("style: marked\noutput: marked\nuser: 'Rewrite {seed_sentence}'", "must give the model"),
+        ("style: grounded\noutput: marked\nuser: '{concepts} {name}'", "output marked needs"),
+        ("style: marked\noutput: annotated\nuser: '{name}'", "must have output marked"),
+        ("style: marked\noutput: marked\nlayers: [cousins]\nuser: '{name}'", "layers"),
+    ],
+)
+def test_bad_marked_templates_are_refused(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"family: rewrite\nsystem: s\n{body}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        parse_template(path)
