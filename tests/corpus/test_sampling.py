@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from hilgen_graph.corpus import load_corpus
-from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.corpus.kshot import draw_sample, load_sample, save_sample
+from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.datasets import dataset_path
 from hilgen_graph.errors import ConfigError, CorpusFormatError, DataMissingError

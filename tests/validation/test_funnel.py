@@ -21,9 +21,9 @@ from hilgen_graph.agents.schemas import (
     RelatedConcept,
 )
 from hilgen_graph.agents.tools import retrieve_related
-from hilgen_graph.grounding.grounder import Grounder
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.graph.store import GraphStore
+from hilgen_graph.grounding.grounder import Grounder
 from hilgen_graph.prompts import load_template
 from hilgen_graph.settings import data_dir
 from hilgen_graph.validation.funnel import (

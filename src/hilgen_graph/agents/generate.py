@@ -90,7 +90,9 @@ class GenerateConfig:
     reject_invented: bool = True  # invented numbers/years/people reject (else only counted)
     scheme: str = "hilgen"
     collapse_to: str | None = None
-    sample_file: Path | None = None  # the one sample file (`hilgen corpus sample`); wins over k/seed
+    sample_file: Path | None = (
+        None  # the one sample file (`hilgen corpus sample`); wins over k/seed
+    )
     lenient: bool = False  # skip malformed corpus records (reported) instead of failing
     heldout: tuple[Path, ...] | None = None  # None: the corpus's dev/test files beside it
     prompts_dirs: tuple[Path, ...] = ()
@@ -189,9 +191,7 @@ def seed_sentences(config: GenerateConfig) -> list[Sentence]:
     return seeds
 
 
-def make_grounder(
-    config: GenerateConfig, store: GraphStore, seeds: Sequence[Sentence]
-) -> Grounder:
+def make_grounder(config: GenerateConfig, store: GraphStore, seeds: Sequence[Sentence]) -> Grounder:
     """The grounding layer for a run: the user's label groups, profiles learnt from the seeds,
     the walk seeded like the run (approximate linking as in the KG arm)."""
     g = Grounder.for_store(
@@ -378,7 +378,7 @@ def generate_llm(
             runnables[t.name] = build_chain(
                 chat, t, funnel, settings, annotate_template=ann, labels=labels
             )
-    items, skipped = build_requests(
+    plain, skipped = build_requests(
         seeds,
         [t for t in templates if not t.marked or config.agent],
         store,
@@ -386,6 +386,7 @@ def generate_llm(
         labels,
         grounder,
     )
+    items: list[tuple[str, tuple[PromptTemplate, GenerationRequest | MarkedRequest]]] = [*plain]
     for t in templates:
         if t.marked and not config.agent:
             marked_items, marked_skipped = build_marked_requests(
@@ -447,9 +448,7 @@ def generate_llm(
             "labels": labels,
             "label_groups": {k: list(v) for k, v in config.label_groups.items()},
             "label_profiles": [p.as_dict() for p in grounder.linker.profiles.values()],
-            "budget": {
-                t.name: marked_budget(t, config).describe() for t in templates if t.marked
-            },
+            "budget": {t.name: marked_budget(t, config).describe() for t in templates if t.marked},
         },
     )
     summary.failed = dict(failures)

@@ -66,11 +66,8 @@ class Annotation(BaseModel):
 # --- what a generation call is about (typed input of chains and agents) --------------------------
 # RelatedConcept and LAYER_WORDS are the grounding layer's (hilgen_graph.grounding.records).
 
-#: Instruction wording small models were seen to echo as their "sentence" (an earlier plan
-#: wording, kept so the funnel still catches it in old outputs).
-ECHO_PHRASES = ("the seed sentence rewritten with",)
-#: The plan's own wording ("use X instead of Y"), matched as a regular expression.
-ECHO_PATTERNS = (r"^\W*use\b.{1,120}\binstead of\b",)
+# ECHO_PHRASES / ECHO_PATTERNS (instruction wording a small model echoes) are the funnel's:
+# hilgen_graph.validation.sentence_checks.
 
 
 @dataclass(frozen=True, slots=True)

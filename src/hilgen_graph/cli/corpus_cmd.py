@@ -11,9 +11,9 @@ import typer
 from hilgen_graph.cli.console import DataTable, console, err_console, print_json, safe, status
 from hilgen_graph.corpus.conll import write_conll
 from hilgen_graph.corpus.jsonl import write_jsonl
+from hilgen_graph.corpus.kshot import draw_sample, save_sample
 from hilgen_graph.corpus.load import read_corpus
 from hilgen_graph.corpus.report import IssueKind, LoadReport, LoadResult
-from hilgen_graph.corpus.kshot import draw_sample, save_sample
 from hilgen_graph.corpus.sampling import SCHEMES, select
 from hilgen_graph.corpus.stats import corpus_stats
 from hilgen_graph.errors import ConfigError
@@ -115,9 +115,7 @@ def sample(
     scheme: Annotated[str, typer.Option("--scheme", help="hilgen | greedy")] = "hilgen",
     out: Annotated[
         Path, typer.Option("--out", help="the sample file (ids, k, seed, scheme, collapse)")
-    ] = Path(
-        "sample.json"
-    ),
+    ] = Path("sample.json"),
     fmt: FormatOpt = None,
     collapse: CollapseOpt = False,
     collapse_to: CollapseToOpt = None,
@@ -142,9 +140,7 @@ def sample(
     chosen = select(sentences, ids)
     mentions = Counter(e.label for s in chosen for e in s.entities)
     with_type = Counter(label for s in chosen for label in {e.label for e in s.entities})
-    table = DataTable(
-        title=f"{scheme} {k}-shot sample, seed {seed}: {len(ids)} sentences -> {out}"
-    )
+    table = DataTable(title=f"{scheme} {k}-shot sample, seed {seed}: {len(ids)} sentences -> {out}")
     table.add_column("label")
     table.add_column("sentences", justify="right")
     table.add_column("mentions", justify="right")

@@ -22,7 +22,8 @@ from hilgen_graph.cli.console import (
 from hilgen_graph.graph.store import GraphStore
 
 StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="embedded graph store folder (from `hilgen graph load`)")
+    Path | None,
+    typer.Option("--store", help="embedded graph store folder (from `hilgen graph load`)"),
 ]
 BackendOpt = Annotated[
     str, typer.Option("--backend", help="graph backend: embedded (default) or neo4j")
@@ -114,9 +115,7 @@ def register(root: typer.Typer) -> None:
         ] = 5,
         collapse_to: Annotated[
             str | None,
-            typer.Option(
-                help="collapse every label to this one (e.g. Disease) before sampling"
-            ),
+            typer.Option(help="collapse every label to this one (e.g. Disease) before sampling"),
         ] = None,
         label_groups: Annotated[
             list[str] | None,

@@ -2,11 +2,17 @@
 
 from hilgen_graph.corpus.conll import read_conll, write_conll
 from hilgen_graph.corpus.jsonl import read_jsonl, write_jsonl
+from hilgen_graph.corpus.kshot import (
+    KShotSample,
+    draw_sample,
+    load_sample,
+    sample_corpus,
+    save_sample,
+)
 from hilgen_graph.corpus.load import detect_format, load_corpus, read_corpus
 from hilgen_graph.corpus.pubtator import parse_concept_ids, read_pubtator
 from hilgen_graph.corpus.records import Corpus, Document, Entity, Sentence, Token
 from hilgen_graph.corpus.report import Issue, IssueKind, LoadReport, LoadResult
-from hilgen_graph.corpus.kshot import KShotSample, draw_sample, load_sample, sample_corpus, save_sample
 from hilgen_graph.corpus.sampling import sample_kshot, select
 from hilgen_graph.corpus.segment import document_sentences
 from hilgen_graph.corpus.stats import CorpusStats, corpus_stats

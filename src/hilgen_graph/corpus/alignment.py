@@ -19,9 +19,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from hilgen_graph.agents.schemas import Mention
 from hilgen_graph.corpus.records import Token
+
+
+class Mention(Protocol):
+    """What alignment needs of a mention: its exact text and its label (an LLM reply's
+    ``agents.schemas.Mention`` is one)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
 
 FATAL_ISSUES = frozenset({"missing", "ambiguous"})
 

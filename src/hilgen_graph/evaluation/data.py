@@ -97,9 +97,7 @@ def seed_sample(
     if sample_file.is_file():
         raw = json.loads(sample_file.read_text(encoding="utf-8"))
         if isinstance(raw, dict) and "ids" in raw:
-            return KShotSample(
-                tuple(raw["ids"]), k, seed, scheme, collapse_to, corpus, len(pool)
-            )
+            return KShotSample(tuple(raw["ids"]), k, seed, scheme, collapse_to, corpus, len(pool))
         return load_sample(sample_file)
     drawn = draw_sample(pool, k, seed, scheme, collapse_to=collapse_to, corpus=corpus)
     save_sample(drawn, sample_file)

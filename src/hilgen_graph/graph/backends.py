@@ -120,7 +120,9 @@ def build_free_store(path: str | Path, progress: Progress | None = None) -> Load
 
 
 def ensure_free_store(
-    path: str | Path, progress: Progress | None = None, on_build: Callable[[str], None] | None = None
+    path: str | Path,
+    progress: Progress | None = None,
+    on_build: Callable[[str], None] | None = None,
 ) -> Path:
     """The ``free`` store at ``path``, built there on first use and rebuilt when it no longer
     opens (another release's store, a damaged folder). The one "build the default store once"

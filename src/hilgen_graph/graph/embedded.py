@@ -354,7 +354,9 @@ class EmbeddedStore:
 
     def term_columns(self) -> tuple[pa.Array, pa.Array]:
         try:
-            table: pa.Table = self.conn.execute(Q.TERM_COLUMNS).get_as_arrow()
+            result = self.conn.execute(Q.TERM_COLUMNS)
+            one = result[-1] if isinstance(result, list) else result
+            table: pa.Table = one.get_as_arrow()
         except RuntimeError as err:
             raise GraphError(f"cannot read the store's terms: {err}", path=str(self.path)) from err
         return table.column(0).combine_chunks(), table.column(1).combine_chunks()

@@ -84,8 +84,6 @@ class CacheStats:
     writes: int = 0
 
 
-
-
 class ReplyCache:
     """A content-addressed store of JSON payloads under ``root`` (default
     ``cache_dir()/llm-replies``). Thread-safe; entries are immutable once written.

@@ -517,9 +517,7 @@ class Funnel:
                 return reject("span", f"entity {s.text!r} is not at {s.start}:{s.end}")
         passed.append("span")
         if is_llm:
-            repeats = (
-                sc.allowed_repeats(llm.seed_mentions, llm.seed_text) if llm is not None else 1
-            )
+            repeats = sc.allowed_repeats(llm.seed_mentions, llm.seed_text) if llm is not None else 1
             why = sc.boundary_problem(c.text, c.spans, c.issues, repeats)
             if why:
                 return reject("boundary", why)
@@ -664,7 +662,7 @@ class Funnel:
         for frag in fragments:
             if f" {frag} " in padded:
                 return frag
-        from hilgen_graph.agents.schemas import ECHO_PATTERNS
+        from hilgen_graph.validation.sentence_checks import ECHO_PATTERNS
 
         for pattern in ECHO_PATTERNS:
             m = re.search(pattern, c.text, flags=re.IGNORECASE)
@@ -676,9 +674,9 @@ class Funnel:
         self, prompt_name: str
     ) -> tuple[frozenset[tuple[str, ...]], tuple[str, ...]]:
         if prompt_name not in self._echo_cache:
-            from hilgen_graph.agents.schemas import ECHO_PHRASES
             from hilgen_graph.errors import ConfigError
             from hilgen_graph.prompts.loader import load_template
+            from hilgen_graph.validation.sentence_checks import ECHO_PHRASES
 
             try:
                 t = load_template(prompt_name)

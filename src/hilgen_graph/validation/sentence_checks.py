@@ -27,6 +27,12 @@ from hilgen_graph.corpus.alignment import AlignedSpan, AlignmentIssue
 from hilgen_graph.corpus.tokenize import tokenize
 from hilgen_graph.graph.normalize import normalize
 
+#: Instruction wording small models were seen to echo as their "sentence" (an earlier plan
+#: wording, kept so the funnel still catches it in old outputs).
+ECHO_PHRASES = ("the seed sentence rewritten with",)
+#: The plan's own wording ("use X instead of Y"), matched as a regular expression.
+ECHO_PATTERNS = (r"^\W*use\b.{1,120}\binstead of\b",)
+
 #: Abbreviations that end with a full stop inside a sentence.
 ABBREVIATIONS = frozenset(
     {
