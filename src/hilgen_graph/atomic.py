@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from hilgen_graph.processes import pid_alive
+
 _MODE = 0o644  # mkstemp makes 0600 files; results are meant to be read by others
 
 
@@ -34,18 +36,8 @@ def clean_stale(target: Path) -> None:
         if not (p.name.startswith(prefix) and ".tmp" in p.name[len(prefix) :]):
             continue
         pid = p.name[len(prefix) :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):  # threads of a live process share its pid
+        if pid.isdigit() and not pid_alive(int(pid)):  # threads of a live process share its pid
             p.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+from hilgen_graph.processes import pid_alive
+
 LOADING: Final = "loading"
 READY: Final = "ready"
 OLD: Final = "old"
@@ -37,16 +39,6 @@ _KINDS: Final = (LOADING, READY, OLD, TRASH)
 def sibling(target: Path, kind: str, pid: int | None = None) -> Path:
     """``.NAME.KIND-PID`` beside ``target`` (this process's pid by default)."""
     return target.parent / f".{target.name}.{kind}-{os.getpid() if pid is None else pid}"
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _leftovers(target: Path) -> Iterator[tuple[str, int, Path]]:

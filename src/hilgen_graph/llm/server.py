@@ -30,6 +30,7 @@ from pathlib import Path
 from hilgen_graph.atomic import write_json
 from hilgen_graph.errors import ConfigError, GenerationError
 from hilgen_graph.llm.model_files import KNOWN_MODELS, require_model
+from hilgen_graph.processes import pid_alive
 from hilgen_graph.settings import cache_dir
 
 SERVER_MODULE = "llama_cpp.server"
@@ -102,21 +103,6 @@ def server_ready(base_url: str, timeout: float = 2.0) -> bool:
             return int(resp.status) == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this id exists (and is not a zombie)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _is_our_server(pid: int) -> bool:
