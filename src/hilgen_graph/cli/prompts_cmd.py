@@ -110,7 +110,15 @@ def register(root: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option(help="seconds allowed per LLM call")] = 300.0,
         collapse_to: Annotated[
             str | None,
-            typer.Option(help="replace every label of the sampled seeds with this one"),
+            typer.Option(help="collapse every label to this one (e.g. Disease) before sampling"),
+        ] = None,
+        sample_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--sample",
+                help="the sample file of `hilgen corpus sample` (its k, seed, scheme and "
+                "collapse are used instead of --k/--seed/--collapse-to)",
+            ),
         ] = None,
         layers: Annotated[
             str | None,
@@ -153,6 +161,7 @@ def register(root: typer.Typer) -> None:
             concurrency=concurrency,
             timeout=timeout,
             collapse_to=collapse_to,
+            sample_file=sample_file,
             layers=tuple(x.strip() for x in (layers or "").split(",") if x.strip()),
             concepts_per_layer=concepts_per_layer,
             max_mentions=max_mentions,
