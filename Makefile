@@ -31,7 +31,8 @@ demo: models
 
 test: models
 	# the browser tests drive Debian's chromium (CI runs as root)
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) \
+		|| echo "chromium could not be installed: the browser tests will say so and skip"
 	$(PY) -m pytest -q
 
 test-fast: install
