@@ -93,9 +93,9 @@ def _load(path: Path, rounds: int, shot: Path | None = None) -> dict[str, Any]:
 def run(quick: bool = False, docs: Path | None = None) -> dict[str, Any]:
     from hilgen_graph.corpus.kshot import draw_sample, save_sample
     from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.explore.explorer import draw, explore, explore_sample
+    from hilgen_graph.explore.page import write_sample_pages
     from hilgen_graph.graph.embedded import EmbeddedStore
-    from hilgen_graph.graph.explore import draw, explore, explore_sample
-    from hilgen_graph.graph.explore_page import write_sample_pages
     from hilgen_graph.settings import data_dir
 
     rounds = 1 if quick else 3

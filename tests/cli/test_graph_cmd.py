@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from hilgen_graph.cli import app
 from hilgen_graph.errors import ConfigError, GraphError
+from hilgen_graph.explore.page import offline_violations
 from hilgen_graph.graph.embedded import EmbeddedStore
-from hilgen_graph.graph.explore_page import offline_violations
 
 runner = CliRunner()
 NCBI_TRAIN = "ner/ncbi_disease/original/NCBItrainset_corpus.txt"

@@ -17,8 +17,8 @@ import networkx as nx
 import pytest
 
 from hilgen_graph.cli import main
+from hilgen_graph.explore.explorer import _write_graphml
 from hilgen_graph.graph.embedded import EmbeddedStore
-from hilgen_graph.graph.explore import _write_graphml
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import Concept, HasType, Isa, SemanticType, SourceInfo, Term
 from hilgen_graph.synthetic import Provenance

@@ -23,6 +23,7 @@ from hilgen_graph.cli.console import (
     styled,
 )
 from hilgen_graph.errors import ConfigError
+from hilgen_graph.explore.explorer import Exploration, ExploreOptions, draw, explore
 from hilgen_graph.graph.backends import (
     BACKENDS,
     NEO4J_PASSWORD_ENV,
@@ -30,7 +31,6 @@ from hilgen_graph.graph.backends import (
     load_store,
     open_store,
 )
-from hilgen_graph.graph.explore import Exploration, ExploreOptions, draw, explore
 from hilgen_graph.graph.records import Concept, GraphRecord, Term
 from hilgen_graph.graph.store import GraphStore
 
@@ -503,8 +503,8 @@ def _explore_sample_cmd(
     uri: str | None,
     user: str | None,
 ) -> None:
-    from hilgen_graph.graph.explore import explore_sample
-    from hilgen_graph.graph.explore_page import write_sample_pages
+    from hilgen_graph.explore.explorer import explore_sample
+    from hilgen_graph.explore.page import write_sample_pages
 
     graph = _open(backend, store, uri, user)
     try:

@@ -30,7 +30,7 @@ from hilgen_graph.graph.bulk import (
     read_stats,
     result_rows,
 )
-from hilgen_graph.graph.explore import bfs_neighbourhood
+from hilgen_graph.graph.neighbourhood import bfs_neighbourhood
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import (
     Concept,

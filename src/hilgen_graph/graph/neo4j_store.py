@@ -27,7 +27,7 @@ from neo4j import exceptions as neo4j_errors
 from hilgen_graph.errors import GraphError
 from hilgen_graph.graph import neo4j_queries as Q
 from hilgen_graph.graph.bulk import LoadReport, Progress
-from hilgen_graph.graph.explore import bfs_neighbourhood
+from hilgen_graph.graph.neighbourhood import bfs_neighbourhood
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.graph.records import (
     Concept,

@@ -10,43 +10,27 @@ import pytest
 
 from hilgen_graph.corpus.records import Entity
 from hilgen_graph.errors import GraphError
-from hilgen_graph.graph.explore import (
+from hilgen_graph.explore.explorer import (
     Exploration,
     ExploreOptions,
     Neighbourhood,
     draw,
     explore,
-    neighbourhood_via_protocol,
-    resolve_concept,
     to_networkx,
 )
-from hilgen_graph.graph.explore_page import (
+from hilgen_graph.explore.page import (
     BUNDLED_NON_LOADING_URLS,
     layered_positions,
     offline_violations,
     render_page,
 )
-from hilgen_graph.graph.explore_png import MAX_DRAWN, _capped
+from hilgen_graph.explore.png import MAX_DRAWN, _capped
 from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.grounder import Grounder
 from hilgen_graph.grounding.layers import LAYERS, Filter, LayerConfig
 from hilgen_graph.grounding.linker import Link, LinkMethod
 from hilgen_graph.grounding.records import Excluded, LayerWalk, LinkCandidate, RelatedConcept
-
-
-def test_resolve_by_id_then_by_name(graph_store: GraphStore) -> None:
-    assert resolve_concept(graph_store, "C004").preferred_name == "Hypertension, Malignant"
-    assert resolve_concept(graph_store, "hypertension, malignant").id == "C004"
-    with pytest.raises(GraphError, match="no concept has the id or name 'Nothing'"):
-        resolve_concept(graph_store, "Nothing")
-
-
-def test_neighbourhood_via_protocol_has_the_same_shape(graph_store: GraphStore) -> None:
-    native = graph_store.neighbourhood("C002", depth=2, limit=6)
-    generic = neighbourhood_via_protocol(graph_store, "C002", depth=2, limit=6)
-    assert sorted(native.nodes(data=True)) == sorted(generic.nodes(data=True))
-    assert sorted(native.edges) == sorted(generic.edges)
 
 
 def test_an_id_links_by_corpus_id_and_shows_exactly_the_walk(small_store: GraphStore) -> None:
@@ -206,7 +190,7 @@ def test_png_caps_a_layer_with_and_n_more() -> None:
 def test_a_composite_mention_explores_each_linked_concept(
     free_store: GraphStore, tmp_path: Path
 ) -> None:
-    from hilgen_graph.graph.explore import explore_link
+    from hilgen_graph.explore.explorer import explore_link
 
     grounder = Grounder.for_store(free_store, config=LayerConfig())
     entity = Entity(0, 25, "breast and ovarian cancer", "Disease", ("D001943", "D010051"))

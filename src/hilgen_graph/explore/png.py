@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from hilgen_graph.atomic import write_with
-from hilgen_graph.graph.explore_style import CENTRE_COLOUR, LAYER_COLOURS, LAYER_TITLES
+from hilgen_graph.explore.style import CENTRE_COLOUR, LAYER_COLOURS, LAYER_TITLES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from hilgen_graph.graph.explore import Exploration, ExploredNode, Neighbourhood
+    from hilgen_graph.explore.explorer import Exploration, ExploredNode, Neighbourhood
 
 MAX_DRAWN: Final = 10  # boxes (or list lines) per layer before "and N more"
 PER_ROW: Final = 5  # parent/child boxes per row

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tests.support.browser import open_page
 
-from hilgen_graph.graph.explore import explore
-from hilgen_graph.graph.explore_page import write_page
+from hilgen_graph.explore.explorer import explore
+from hilgen_graph.explore.page import write_page
 from hilgen_graph.graph.store import GraphStore
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def test_page_draws_the_picked_concepts_then_the_excluded_ones(
 
 
 def test_a_hostile_name_stays_text_in_the_browser(tmp_path: Path) -> None:
-    from tests.graph.test_explore import _hostile_exploration
+    from tests.explore.test_explorer import _hostile_exploration
 
     exp = _hostile_exploration()
     path = write_page(exp, tmp_path / "hostile.html").path
@@ -71,8 +71,8 @@ def test_sample_index_lists_every_gold_mention(
 ) -> None:
     from hilgen_graph.corpus.kshot import draw_sample, save_sample
     from hilgen_graph.corpus.load import load_corpus
-    from hilgen_graph.graph.explore import explore_sample
-    from hilgen_graph.graph.explore_page import write_sample_pages
+    from hilgen_graph.explore.explorer import explore_sample
+    from hilgen_graph.explore.page import write_sample_pages
 
     corpus = data_root / "ner/ncbi_disease/original/NCBItrainset_corpus.txt"
     sentences = load_corpus(corpus, "pubtator", collapse_to="Disease").sentences

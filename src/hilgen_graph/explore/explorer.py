@@ -8,12 +8,11 @@ layer, every picked related concept and every excluded candidate with the filter
 it. Nothing here re-implements linking or the walk; it only arranges their records for people.
 
 Drawings of an exploration (:func:`draw`): ``.html`` (an offline interactive page drawn by
-pyvis, :mod:`hilgen_graph.graph.explore_page`), ``.png`` (a layered matplotlib drawing,
-:mod:`hilgen_graph.graph.explore_png`) and ``.graphml`` (networkx).
+pyvis, :mod:`hilgen_graph.explore.page`), ``.png`` (a layered matplotlib drawing,
+:mod:`hilgen_graph.explore.png`) and ``.graphml`` (networkx).
 
-The generic is-a breadth-first neighbourhood (:func:`bfs_neighbourhood`) used by the stores'
-``neighbourhood`` also lives here. Functions return data or the paths they wrote; printing
-belongs to the CLI.
+Functions return data or the paths they wrote; printing belongs to the CLI. The plain is-a
+neighbourhood query is :mod:`hilgen_graph.graph.neighbourhood`.
 """
 
 from __future__ import annotations
@@ -40,99 +39,10 @@ if TYPE_CHECKING:
     from hilgen_graph.grounding.linker import Link, LinkingReport
     from hilgen_graph.grounding.records import LayerWalk
 
-EdgeFn = Callable[[str], tuple[list[tuple[str, str]], list[tuple[str, str]]]]
-"""``edges(id) -> (up, down)``: (parent id, source) and (child id, source) pairs of a concept."""
-ConceptsFn = Callable[[list[str]], dict[str, Concept]]
 
 DRAW_FORMATS: Final = (".png", ".html", ".graphml")
 
 
-def bfs_neighbourhood(
-    root: str, depth: int, limit: int, edges: EdgeFn, concepts: ConceptsFn
-) -> nx.DiGraph:
-    """The k-hop is-a neighbourhood by the rule in :mod:`hilgen_graph.graph.store`.
-
-    Breadth-first in both directions; each layer's new nodes are kept in id order until
-    ``limit`` nodes are kept; then every child -> parent edge between kept nodes is added with
-    ``source`` = its sources sorted and joined by ``","``. An unknown root gives an empty graph.
-    """
-    graph = nx.DiGraph()
-    start = concepts([root]).get(root)
-    if start is None or limit < 1:
-        return graph
-    kept: set[str] = {root}
-    frontier = [root]
-    seen_edges: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
-    for _ in range(max(depth, 0)):
-        if len(kept) >= limit or not frontier:
-            break
-        new: set[str] = set()
-        for node in frontier:
-            up, down = seen_edges.setdefault(node, edges(node))
-            new.update(other for other, _ in up + down if other not in kept)
-        layer = sorted(new)[: limit - len(kept)]
-        kept.update(layer)
-        frontier = layer
-    sources: dict[tuple[str, str], set[str]] = {}
-    for node in sorted(kept):
-        up, down = seen_edges.setdefault(node, edges(node))
-        for parent, src in up:
-            if parent in kept:
-                sources.setdefault((node, parent), set()).add(src)
-        for child, src in down:
-            if child in kept:
-                sources.setdefault((child, node), set()).add(src)
-    found = concepts(sorted(kept))
-    for node in sorted(kept):
-        c = found.get(node)
-        graph.add_node(
-            node,
-            name=c.preferred_name if c else "",
-            semantic_types=tuple(c.semantic_types) if c else (),
-        )
-    for (child, parent), srcs in sorted(sources.items()):
-        graph.add_edge(child, parent, source=",".join(sorted(s for s in srcs if s)))
-    return graph
-
-
-def neighbourhood_via_protocol(
-    store: GraphStore, root: str, depth: int = 1, limit: int = 200
-) -> nx.DiGraph:
-    """The same neighbourhood built from ``parents``/``children`` alone (no edge sources)."""
-
-    def edges(cid: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        return (
-            [(c.id, "") for c in store.parents(cid)],
-            [(c.id, "") for c in store.children(cid)],
-        )
-
-    def concepts(ids: list[str]) -> dict[str, Concept]:
-        out: dict[str, Concept] = {}
-        for i in ids:
-            c = store.concept(i)
-            if c is not None:
-                out[i] = c
-        return out
-
-    return bfs_neighbourhood(root, depth, limit, edges, concepts)
-
-
-# --- resolving what the user typed --------------------------------------------------------------
-def resolve_concept(store: GraphStore, id_or_name: str) -> Concept:
-    """The concept with this id, else the first (by id) whose name matches ``lookup``."""
-    found = store.concept(id_or_name)
-    if found is not None:
-        return found
-    matches = store.lookup(id_or_name)
-    if not matches:
-        raise GraphError(
-            f"no concept has the id or name {id_or_name!r}",
-            fix="pass a concept id (e.g. D006973) or a name the graph knows (e.g. Hypertension)",
-        )
-    return matches[0]
-
-
-# --- the records of an exploration ---------------------------------------------------------------
 CENTRE: Final = "centre"
 PICKED: Final = "picked"
 EXCLUDED: Final = "excluded"
@@ -619,11 +529,11 @@ def draw(exp: Exploration, out: str | Path) -> Path:
             fix=f"use one of {', '.join(DRAW_FORMATS)}",
         )
     if suffix == ".png":
-        from hilgen_graph.graph.explore_png import render_png
+        from hilgen_graph.explore.png import render_png
 
         render_png(exp, path)
     elif suffix == ".html":
-        from hilgen_graph.graph.explore_page import write_page
+        from hilgen_graph.explore.page import write_page
 
         write_page(exp, path)
     else:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from hilgen_graph.atomic import write_text
 from hilgen_graph.errors import GraphError
-from hilgen_graph.graph.explore_style import (
+from hilgen_graph.explore.style import (
     CENTRE_COLOUR,
     EXCLUDED_COLOUR,
     LAYER_COLOURS,
@@ -40,7 +40,7 @@ from hilgen_graph.graph.explore_style import (
 )
 
 if TYPE_CHECKING:
-    from hilgen_graph.graph.explore import Exploration, ExploredNode, SampleExploration
+    from hilgen_graph.explore.explorer import Exploration, ExploredNode, SampleExploration
 
 # http(s) strings inside pyvis 0.3.2's vis-network 9.1.2 and tom-select bundles that load nothing.
 BUNDLED_NON_LOADING_URLS: Final = frozenset(

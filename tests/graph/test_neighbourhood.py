@@ -1,0 +1,23 @@
+"""The plain is-a neighbourhood and concept lookup by id or name, on every backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from hilgen_graph.errors import GraphError
+from hilgen_graph.graph.neighbourhood import neighbourhood_via_protocol, resolve_concept
+from hilgen_graph.graph.store import GraphStore
+
+
+def test_resolve_by_id_then_by_name(graph_store: GraphStore) -> None:
+    assert resolve_concept(graph_store, "C004").preferred_name == "Hypertension, Malignant"
+    assert resolve_concept(graph_store, "hypertension, malignant").id == "C004"
+    with pytest.raises(GraphError, match="no concept has the id or name 'Nothing'"):
+        resolve_concept(graph_store, "Nothing")
+
+
+def test_neighbourhood_via_protocol_has_the_same_shape(graph_store: GraphStore) -> None:
+    native = graph_store.neighbourhood("C002", depth=2, limit=6)
+    generic = neighbourhood_via_protocol(graph_store, "C002", depth=2, limit=6)
+    assert sorted(native.nodes(data=True)) == sorted(generic.nodes(data=True))
+    assert sorted(native.edges) == sorted(generic.edges)
