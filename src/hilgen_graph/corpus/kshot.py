@@ -45,13 +45,6 @@ class KShotSample:
     corpus: str = ""  # file name of the corpus drawn from
     pool: int = 0  # sentences in that corpus
 
-    def __contains__(self, sentence_id: object) -> bool:
-        return sentence_id in self._ids
-
-    @property
-    def _ids(self) -> frozenset[str]:
-        return frozenset(self.sentence_ids)
-
     def describe(self) -> str:
         how = f"{self.scheme} {self.k}-shot, seed {self.seed}" if self.k else "given ids"
         collapse = f", collapsed to {self.collapse_to}" if self.collapse_to else ""

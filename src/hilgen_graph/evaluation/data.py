@@ -125,7 +125,7 @@ def check_seed_sentences(
         )
 
 
-def kg_layers(configured: Sequence[str] | None = None) -> list[str]:
+def kg_layers() -> list[str]:
     """The layer names a ``kg:<layer>`` variant may name (the grounding layer's walk)."""
     from hilgen_graph.grounding.layers import LAYERS
 

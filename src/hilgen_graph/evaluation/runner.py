@@ -136,7 +136,7 @@ def check_config(config: EvalConfig) -> dict[str, Prepared]:
     family, or a label set that differs between train and test."""
     check_encoder_name(config.encoder)
     resolve_encoder(config.encoder)
-    kg_layers = datamod.kg_layers(config.kg.layers)
+    kg_layers = datamod.kg_layers()
     for v in config.variants:
         arm, _ = parse_variant(v, kg_layers)
         if arm in ("llm", "kg+llm"):
@@ -204,7 +204,7 @@ def _synthetic_for(
     for v in config.variants:
         if seed not in config.seeds_for(v):
             continue
-        arm, _ = parse_variant(v, datamod.kg_layers(config.kg.layers))
+        arm, _ = parse_variant(v, datamod.kg_layers())
         if arm == "kg+llm":
             arms_needed |= {"kg", "llm"}
         elif arm != "none":
@@ -233,7 +233,7 @@ def _synthetic_for(
 def _select(
     variant: str, config: EvalConfig, synth: dict[str, list[SyntheticRecord]]
 ) -> list[SyntheticRecord]:
-    arm, sel = parse_variant(variant, datamod.kg_layers(config.kg.layers))
+    arm, sel = parse_variant(variant, datamod.kg_layers())
     if arm == "none":
         return []
     if arm == "kg+llm":
