@@ -91,6 +91,20 @@ def test_fingerprint_ignores_grid_extent(tmp_path: Path) -> None:
     assert b.variants == ["baseline", "kg:all"]  # the baseline is always run
 
 
+def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Path) -> None:
+    """Adding LLM-arm data to a finished grid must not make its baseline and KG runs stale."""
+    a = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\n")
+    b = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nsynthetic: {llm: x.jsonl}\n")
+    c = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nsynthetic: {llm: y.jsonl}\n")
+    for v in ("baseline", "kg:all", "kg:parents"):
+        assert a.fingerprint("ncbi_disease", v) == b.fingerprint("ncbi_disease", v)
+    for v in ("llm:all", "kg+llm", "llm:marked-new-context"):
+        assert b.fingerprint("ncbi_disease", v) != c.fingerprint("ncbi_disease", v)
+        assert a.fingerprint("ncbi_disease", v) != b.fingerprint("ncbi_disease", v)
+    # without a variant, every configured file counts (the grid as a whole)
+    assert a.fingerprint("ncbi_disease") != b.fingerprint("ncbi_disease")
+
+
 def test_variants_select_their_records(tmp_path: Path) -> None:
     from hilgen_graph.evaluation.runner import _select
     from hilgen_graph.synthetic import LLMProvenance, Provenance, SyntheticRecord

@@ -170,8 +170,11 @@ class EvalConfig(BaseModel):
             v = ["baseline", *v]  # every comparison needs the baseline
         return v
 
-    def fingerprint(self, dataset: str) -> str:
-        """Hash of everything that changes one dataset's run results (not the grid's extent)."""
+    def fingerprint(self, dataset: str, variant: str | None = None) -> str:
+        """Hash of everything that changes one run's results (not the grid's extent).
+
+        With ``variant``, only the ``synthetic`` files that variant reads count, so adding
+        LLM-arm data to a finished grid leaves its baseline and KG runs valid."""
         keep = self.model_dump(
             mode="json",
             include={
@@ -186,6 +189,9 @@ class EvalConfig(BaseModel):
                 "model",
             },
         )
+        if variant is not None:
+            used = arms_read(variant)
+            keep["synthetic"] = {a: p for a, p in keep["synthetic"].items() if a in used}
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -217,6 +223,14 @@ def load_config(path: str | Path) -> EvalConfig:
             f"{p}: field `{loc}`: {first['msg']}; allowed fields: "
             f"{', '.join(EvalConfig.model_fields)}"
         ) from err
+
+
+def arms_read(variant: str) -> set[str]:
+    """The synthetic arms a variant trains on: {} for the baseline, {'kg'}, {'llm'} or both."""
+    if variant == "kg+llm":
+        return {"kg", "llm"}
+    arm, _, _ = variant.partition(":")
+    return {arm} if arm in ("kg", "llm") else set()
 
 
 def parse_variant(variant: str, kg_layers: list[str]) -> tuple[str, str]:

@@ -301,14 +301,13 @@ def coverage(run_dir: Path) -> Coverage:
     cfg = EvalConfig.model_validate(yaml.safe_load((run_dir / "config.yaml").read_text()))
     cells = grid_cells(cfg)
     cov = Coverage(expected=len(cells), finished=0)
-    prints = {ds: cfg.fingerprint(ds) for ds in cfg.dataset_names}
     for c in cells:
         d = run_dir / "runs" / c.dataset / f"seed-{c.seed}" / variant_slug(c.variant)
         status, data = _status(d)
         entry = CellStatus(dataset=c.dataset, seed=c.seed, variant=c.variant)
         if status == "finished" and data is not None:
             fp = data.get("fingerprint")
-            if fp is not None and fp != prints[c.dataset]:
+            if fp is not None and fp != cfg.fingerprint(c.dataset, c.variant):
                 cov.stale.append(entry)
             else:
                 cov.finished += 1

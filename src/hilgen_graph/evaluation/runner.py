@@ -337,7 +337,7 @@ def run_one(
         "dataset": prep.name,
         "seed": seed,
         "variant": variant,
-        "fingerprint": config.fingerprint(prep.name),
+        "fingerprint": config.fingerprint(prep.name, variant),
         "n_gold": len(sample),
         "n_synthetic": len(synthetic),
         "steps": tagger.steps,
@@ -535,7 +535,9 @@ def run_grid(
         run_dir = sd.seed_dir / variant_slug(variant)
         label = cell.label
         res_file = run_dir / "result.json"
-        if res_file.is_file() and read_json(res_file).get("fingerprint") == config.fingerprint(ds):
+        if res_file.is_file() and read_json(res_file).get("fingerprint") == config.fingerprint(
+            ds, variant
+        ):
             summary.reused += 1
             done += 1
             emit(RunEvent("run_done", label, done, total, "reused"))
