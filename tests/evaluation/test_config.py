@@ -103,6 +103,13 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
         assert a.fingerprint("ncbi_disease", v) != b.fingerprint("ncbi_disease", v)
     # without a variant, every configured file counts (the grid as a whole)
     assert a.fingerprint("ncbi_disease") != b.fingerprint("ncbi_disease")
+    # how synthetic sentences are drawn matters to the arms, not to the baseline
+    d = _cfg(
+        tmp_path,
+        "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {synthetic_balance: seed_sentence}\n",
+    )
+    assert a.fingerprint("ncbi_disease", "baseline") == d.fingerprint("ncbi_disease", "baseline")
+    assert a.fingerprint("ncbi_disease", "kg:all") != d.fingerprint("ncbi_disease", "kg:all")
 
 
 def test_variants_select_their_records(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hilgen_graph.corpus.load import load_corpus
+from hilgen_graph.errors import EvaluationError
 from hilgen_graph.evaluation.encoders import resolve_encoder
 from hilgen_graph.evaluation.examples import TaggedSentence
 from hilgen_graph.evaluation.labels import LabelSet
@@ -80,6 +81,31 @@ def test_fixed_budget_gives_every_variant_the_same_gold_passes() -> None:
     assert s.steps_for(5) == s.steps_for(5000) == 300
     assert s.eval_steps(300) == list(range(25, 301, 25))
     assert TrainSettings(eval_every=40).eval_steps(100) == [40, 80, 100]
+
+
+def test_balanced_synthetic_draws_every_seed_sentence_alike() -> None:
+    """One seed sentence with 120 synthetic sentences and two with 5 each: balanced, each
+    seed sentence fills about a third of the synthetic slots; unbalanced, the big one ~92 %."""
+    groups = ["big"] * 120 + ["a"] * 5 + ["b"] * 5
+    n_syn = len(groups)
+    bal = TrainSettings(
+        batch_size=16, steps=300, gold_per_batch=8, synthetic_balance="seed_sentence"
+    )
+    plan = bal.batch_plan(5, n_syn, 300, seed=1, synthetic_groups=groups)
+    base = bal.batch_plan(5, 0, 300, seed=1)
+    assert [[i for i in b if i < 5] for b in plan] == base  # gold passes unchanged
+    assert all(len(b) == 16 for b in plan)
+    drawn = [groups[i - 5] for b in plan for i in b if i >= 5]
+    share = {g: drawn.count(g) / len(drawn) for g in ("big", "a", "b")}
+    assert all(abs(v - 1 / 3) < 0.01 for v in share.values()), share
+    # inside a group, draws go through its members before repeating one
+    big = [i - 5 for b in plan for i in b if i >= 5 and groups[i - 5] == "big"]
+    assert sorted(big[:120]) == list(range(120))
+    plain = TrainSettings(batch_size=16, steps=300, gold_per_batch=8)
+    drawn = [groups[i - 5] for b in plain.batch_plan(5, n_syn, 300, seed=1) for i in b if i >= 5]
+    assert drawn.count("big") / len(drawn) > 0.85
+    with pytest.raises(EvaluationError, match="seed sentence of every synthetic sentence"):
+        bal.batch_plan(5, n_syn, 300, seed=1)
 
 
 def test_epoch_rule_mixes_gold_and_synthetic() -> None:

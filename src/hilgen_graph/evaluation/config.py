@@ -39,6 +39,9 @@ class TrainingConfig(BaseModel):
     steps: int | None = Field(default=None, ge=1)
     gold_per_batch: int | None = Field(default=None, ge=1)
     eval_every: int | None = Field(default=None, ge=1)
+    # how the synthetic part of a batch is drawn: from the whole synthetic set, or seed
+    # sentence by seed sentence so each gold sentence's synthetic data is seen equally often
+    synthetic_balance: Literal["none", "seed_sentence"] = "none"
 
     lr: float = 5e-5
     batch_size: int = Field(default=32, ge=1)
@@ -173,8 +176,9 @@ class EvalConfig(BaseModel):
     def fingerprint(self, dataset: str, variant: str | None = None) -> str:
         """Hash of everything that changes one run's results (not the grid's extent).
 
-        With ``variant``, only the ``synthetic`` files that variant reads count, so adding
-        LLM-arm data to a finished grid leaves its baseline and KG runs valid."""
+        With ``variant``, only the ``synthetic`` files (and synthetic sampling settings) that
+        variant reads count, so adding LLM-arm data to a finished grid leaves its baseline and
+        KG runs valid."""
         keep = self.model_dump(
             mode="json",
             include={
@@ -192,6 +196,10 @@ class EvalConfig(BaseModel):
         if variant is not None:
             used = arms_read(variant)
             keep["synthetic"] = {a: p for a, p in keep["synthetic"].items() if a in used}
+            if not used:  # the baseline reads no synthetic data: how it is drawn is moot
+                keep["training"].pop("synthetic_balance")
+        if keep["training"].get("synthetic_balance") == "none":
+            keep["training"].pop("synthetic_balance")  # the default: hashes as before it existed
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -284,6 +284,7 @@ def run_one(
         families=config.model,
         on_step=lambda d, t: emit(RunEvent("step", done=d, total=t)),
         synthetic=synth_sents,
+        synthetic_groups=[r.provenance.seed_sentence_id for r in synthetic],
     )
     words = [s.words for s in prep.test]
     gold = [list(s.tags) for s in prep.test]

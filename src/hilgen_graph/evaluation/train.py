@@ -8,7 +8,11 @@ Two budget rules, chosen by the config:
   from a seeded permutation of the gold set) plus ``batch_size - that`` synthetic sentences
   (drawn the same way from the synthetic set; none for the baseline). So each gold sentence is
   seen exactly as often in every variant as in the baseline, however many synthetic sentences
-  a variant adds, and the learning-rate schedule is the same for all of them.
+  a variant adds, and the learning-rate schedule is the same for all of them. With
+  ``synthetic_balance: seed_sentence`` the synthetic part of each batch is drawn seed sentence
+  by seed sentence (a seeded round over the seed sentences, each giving its next synthetic
+  sentence), so a gold sentence with four mentions and 120 substitutions does not fill the
+  batches with copies of its unchanged context; ``none`` draws from the synthetic set as a whole.
 * **Epoch rule** (``steps`` unset; the ``paper`` config): gold and synthetic sentences are
   shuffled together and ``steps = min(max_steps, max(min_steps, epochs * ceil(n / batch)))``.
 
@@ -72,6 +76,7 @@ class TrainSettings:
     steps: int | None = None  # fixed budget: the same number of steps for every variant
     gold_per_batch: int | None = None  # gold sentences in every batch (fixed-budget rule)
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
+    synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
 
     def steps_for(self, n_train: int) -> int:
         if self.steps is not None:
@@ -87,15 +92,31 @@ class TrainSettings:
             {max(1, round(steps * i / self.eval_points)) for i in range(1, self.eval_points + 1)}
         )
 
-    def batch_plan(self, n_gold: int, n_synthetic: int, steps: int, seed: int) -> list[list[int]]:
-        """Indices into ``gold + synthetic`` for each step (see the module docstring)."""
+    def batch_plan(
+        self,
+        n_gold: int,
+        n_synthetic: int,
+        steps: int,
+        seed: int,
+        synthetic_groups: Sequence[str] | None = None,
+    ) -> list[list[int]]:
+        """Indices into ``gold + synthetic`` for each step (see the module docstring);
+        ``synthetic_groups`` names each synthetic sentence's seed sentence (for the balance)."""
         if self.gold_per_batch is None:
             return _batches(n_gold + n_synthetic, self.batch_size, steps, seed)
         g = min(self.gold_per_batch, n_gold, self.batch_size)
         gold = _batches(n_gold, g, steps, seed)
         if not n_synthetic or g >= self.batch_size:
             return gold
-        syn = _batches(n_synthetic, self.batch_size - g, steps, seed + 1)
+        if self.synthetic_balance == "seed_sentence":
+            if synthetic_groups is None or len(synthetic_groups) != n_synthetic:
+                raise EvaluationError(
+                    "synthetic_balance seed_sentence needs the seed sentence of every synthetic "
+                    "sentence"
+                )
+            syn = _balanced_batches(synthetic_groups, self.batch_size - g, steps, seed + 1)
+        else:
+            syn = _batches(n_synthetic, self.batch_size - g, steps, seed + 1)
         return [a + [n_gold + j for j in b] for a, b in zip(gold, syn, strict=True)]
 
 
@@ -277,6 +298,33 @@ def _batches(n: int, batch_size: int, steps: int, seed: int) -> list[list[int]]:
     return out
 
 
+def _balanced_batches(
+    groups: Sequence[str], batch_size: int, steps: int, seed: int
+) -> list[list[int]]:
+    """``steps`` batches of synthetic indices drawn group by group: rounds over the groups in
+    a seeded order, each group giving the next index of its own seeded permutation (refilled
+    when used up), so every group is drawn equally often whatever its size."""
+    rng = random.Random(seed)
+    members: dict[str, list[int]] = {}
+    for i, grp in enumerate(groups):
+        members.setdefault(grp, []).append(i)
+    names = sorted(members)
+    queues: dict[str, list[int]] = {n: [] for n in names}
+    order: list[str] = []
+    out: list[list[int]] = []
+    for _ in range(steps):
+        batch: list[int] = []
+        while len(batch) < min(batch_size, len(groups)):
+            if not order:
+                order = rng.sample(names, len(names))
+            name = order.pop()
+            if not queues[name]:
+                queues[name] = rng.sample(members[name], len(members[name]))
+            batch.append(queues[name].pop())
+        out.append(batch)
+    return out
+
+
 def train_tagger(
     train: Sequence[TaggedSentence],
     dev: Sequence[TaggedSentence],
@@ -288,6 +336,7 @@ def train_tagger(
     families: Sequence[str] = ("linear",),
     on_step: Callable[[int, int], None] | None = None,
     synthetic: Sequence[TaggedSentence] = (),
+    synthetic_groups: Sequence[str] | None = None,
 ) -> TrainedTagger:
     """Fine-tune on the gold ``train`` sentences plus ``synthetic`` ones, select each family's
     checkpoint on ``dev``; return the tagger.
@@ -320,7 +369,7 @@ def train_tagger(
 
     steps = settings.steps_for(len(train))
     eval_at = set(settings.eval_steps(steps))
-    plan = settings.batch_plan(n_gold, len(train) - n_gold, steps, seed)
+    plan = settings.batch_plan(n_gold, len(train) - n_gold, steps, seed, synthetic_groups)
     gold_passes = sum(1 for b in plan for i in b if i < n_gold)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     params = [
