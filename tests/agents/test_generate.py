@@ -83,6 +83,46 @@ def test_generate_writes_records_rejections_and_meta(store: GraphStore, tmp_path
     assert report.grounding.entity_share == 1.0
 
 
+def marked_reply(prompt: str, _n: int) -> AIMessage:
+    """A fake marked model: rewrites the seed with the new name in double brackets."""
+    return tool_call_reply("MarkedBatch", fake_arguments(prompt, "MarkedBatch"))
+
+
+def test_a_collapsed_sample_file_sets_the_labels_seed_and_heldout_check(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """`generate llm --sample S.json` where S.json was drawn collapsed to Disease from the
+    uncollapsed corpus: the run labels with Disease (not the corpus's four fine types, which
+    once rejected every sentence at the parse stage) and takes the sample's seed."""
+    from hilgen_graph.corpus.kshot import sample_corpus, save_sample
+
+    sample_file = tmp_path / "s.json"
+    drawn = sample_corpus(ncbi_train_path(), k=5, seed=3, collapse_to="Disease").sample
+    save_sample(drawn, sample_file)
+    out = tmp_path / "marked.jsonl"
+    cfg = config(
+        out,
+        prompts=("marked-rewrite-sys",),
+        sample_file=sample_file,
+        max_seeds=2,
+        concepts_per_layer=1,
+        max_mentions=1,
+        layers=("parents", "synonyms"),
+        concurrency=1,
+    )
+    assert cfg.resolved().collapse_to == "Disease" and cfg.resolved().seed == 3
+    summary = generate_llm(cfg, store, model=LatencyChatModel(latency=0.0, reply=marked_reply))
+    assert summary.requests >= 1 and summary.accepted >= 1
+    assert "parse" not in summary.rejected
+    records = list(read_synthetic(out))
+    assert {r.provenance.seed_sentence_id for r in records} <= set(drawn.sentence_ids)
+    assert {t[2:] for r in records for t in r.tags if t != "O"} == {"Disease"}
+    meta = json.loads(summary.meta_out.read_text(encoding="utf-8"))
+    assert meta["config"]["collapse_to"] == "Disease" and meta["config"]["seed"] == 3
+    with pytest.raises(ConfigError, match="collapse_to='Disease'"):
+        config(out, sample_file=sample_file, collapse_to="Entity").resolved()
+
+
 def test_killed_run_resumes_without_duplicates_or_loss(store: GraphStore, tmp_path: Path) -> None:
     out = tmp_path / "resume.jsonl"
 

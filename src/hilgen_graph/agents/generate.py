@@ -36,7 +36,7 @@ from hilgen_graph.agents.marked import MarkedBudget, MarkedRequest, marked_reque
 from hilgen_graph.agents.schemas import GenerationRequest
 from hilgen_graph.agents.tools import DEFAULT_LIMIT
 from hilgen_graph.atomic import write_json, write_jsonl
-from hilgen_graph.corpus.kshot import sample_corpus
+from hilgen_graph.corpus.kshot import load_sample, sample_corpus
 from hilgen_graph.corpus.load import read_corpus
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
@@ -100,6 +100,29 @@ class GenerateConfig:
     store_ref: str = ""  # where the store was opened from (recorded for `hilgen check`)
     # the user's LABEL -> semantic groups (--label-groups; see grounding.label_groups)
     label_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def resolved(self) -> GenerateConfig:
+        """The config as the run uses it: a sample file's k, seed, scheme and collapse replace
+        the arguments (every stage draws the sample that way), so the labels, the held-out
+        check, the layered walk and the model seed follow the sample file."""
+        if self.sample_file is None:
+            return self
+        drawn = load_sample(self.sample_file)
+        if self.collapse_to not in (None, drawn.collapse_to):
+            raise ConfigError(
+                f"the sample file {self.sample_file} was drawn with collapse_to="
+                f"{drawn.collapse_to!r}, but {self.collapse_to!r} was asked for; drop the "
+                "collapse option (the sample file's is used)"
+            )
+        if not drawn.k:  # a bare id list: nothing to take over but the ids
+            return self
+        return dataclasses.replace(
+            self,
+            k=drawn.k,
+            seed=drawn.seed,
+            scheme=drawn.scheme,
+            collapse_to=drawn.collapse_to,
+        )
 
     def run_meta(self, templates: Sequence[PromptTemplate], store_info: str) -> dict[str, Any]:
         d = asdict(self)
@@ -317,6 +340,7 @@ def generate_llm(
     progress: ProgressFn | None = None,
 ) -> GenerateSummary:
     """Run the LLM arm (see the module docstring); returns counts and where the files went."""
+    config = config.resolved()
     if config.per_seed < 1:
         raise ConfigError(f"--per-seed must be at least 1, got {config.per_seed}")
     if not config.corpus.is_file():
@@ -568,6 +592,7 @@ def compare_prompts(
     ``out_dir``) and return each one's check report, in the order given."""
     from hilgen_graph.validation.report import check_file
 
+    config = config.resolved()
     flat = [n.strip() for item in names for n in item.split(",") if n.strip()]
     if len(flat) < 1:
         raise ConfigError("name at least one prompt template to compare")
