@@ -396,7 +396,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     )
     if grid:
         lines.append(
-            f"Run time: {grid.get('total_seconds', 0) / 60:.1f} min of compute over all "
+            f"Run time: {grid.get('total_seconds', 0) / 60:.1f} min wall and "
+            f"{grid.get('total_cpu_seconds', 0) / 60:.1f} CPU-min over all "
             f"invocations (last invocation {grid.get('seconds', 0) / 60:.1f} min; "
             f"{grid.get('finished', 0)} trained, {grid.get('reused', 0)} reused, "
             f"{grid.get('failed', 0)} failed). Machine: {grid.get('machine', '?')}."

@@ -265,6 +265,7 @@ def run_one(
     from hilgen_graph.evaluation.train import train_tagger
 
     started = time.time()
+    started_cpu = time.process_time()  # CPU time of this process: wall time / load, in effect
     synth_sents = [TaggedSentence.from_synthetic(r) for r in synthetic]
     train = sample + synth_sents
     bad = entity_types(train) - set(prep.labels.types)
@@ -349,6 +350,7 @@ def run_one(
         "missing_support_labels": tagger.missing_support_labels,
         "timing": {
             "seconds": time.time() - started,
+            "cpu_seconds": time.process_time() - started_cpu,
             "train_seconds": tagger.train_seconds,
             "train_sentences_per_second": tagger.train_sentences_per_second,
             "dev_eval_seconds": tagger.eval_seconds,
