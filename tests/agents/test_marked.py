@@ -18,6 +18,7 @@ from hilgen_graph.agents.marked import (
     marked_schema,
     occurrences,
     parse_marked,
+    sentence_char_limit,
     strip_marks,
     word_stems,
 )
@@ -119,6 +120,16 @@ def test_schema_is_a_list_of_exactly_n_bounded_strings_without_a_forced_marker()
     with pytest.raises(ValidationError):
         schema(sentences=["Only one sentence is here today."])
     assert marked_schema(3) is schema
+
+
+def test_a_long_seed_gets_room_for_its_rewrite() -> None:
+    """A 330-character seed under a fixed 300-character bound came back cut mid-sentence (27
+    of 126 candidates of one NCBI seed lost at the sentence stage); the bound grows with it."""
+    assert sentence_char_limit("x" * 120) == 300
+    assert sentence_char_limit("x" * 330) == 500 >= 330 * 1.5
+    long_seed = "x" * 330
+    limit = convert_to_openai_tool(marked_schema(3, sentence_char_limit(long_seed)))
+    assert limit["function"]["parameters"]["properties"]["sentences"]["items"]["maxLength"] == 500
 
 
 # --- requests ------------------------------------------------------------------------------------

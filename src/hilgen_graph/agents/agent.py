@@ -30,7 +30,7 @@ from hilgen_graph.agents.chains import (
     raw_text,
     reply_id,
 )
-from hilgen_graph.agents.marked import MarkedBatch, marked_schema
+from hilgen_graph.agents.marked import MarkedBatch, marked_schema, sentence_char_limit
 from hilgen_graph.agents.schemas import GeneratedBatch, GenerationRequest, constrained
 from hilgen_graph.agents.tools import DEFAULT_LIMIT, ToolLog, make_tools
 from hilgen_graph.corpus.alignment import Tokenizer
@@ -78,7 +78,9 @@ def build_agent(
         values = request.values()
         system, user = template.render(values)
         answer: Any = (
-            marked_schema(request.n) if template.marked else constrained(GeneratedBatch, labels)
+            marked_schema(request.n, sentence_char_limit(request.seed.text))
+            if template.marked
+            else constrained(GeneratedBatch, labels)
         )
         agent: Any = create_agent(
             model,
@@ -193,7 +195,11 @@ def _guided_marked_agent(
                     )
                 )
             )
-        caller = StructuredCaller(model, marked_schema(request.n), settings.max_repairs)
+        caller = StructuredCaller(
+            model,
+            marked_schema(request.n, sentence_char_limit(request.seed.text)),
+            settings.max_repairs,
+        )
         parsed, replies = caller(messages, "generate")
         result.replies += replies
         last = replies[-1]

@@ -39,6 +39,7 @@ from hilgen_graph.agents.marked import (
     gold_mentions,
     marked_schema,
     parse_marked,
+    sentence_char_limit,
 )
 from hilgen_graph.agents.schemas import (
     Annotation,
@@ -493,17 +494,16 @@ def build_marked_chain(
             "build it with build_chain"
         )
     prompt = chat_prompt(template)
-    callers: dict[int, StructuredCaller] = {}
+    callers: dict[tuple[int, int], StructuredCaller] = {}
 
     def run(mreq: MarkedRequest) -> ChainResult:
         req = mreq.request
-        if req.n not in callers:
-            callers[req.n] = StructuredCaller(
-                model, marked_schema(req.n, max_chars), settings.max_repairs
-            )
+        key = (req.n, sentence_char_limit(req.seed.text, max_chars))
+        if key not in callers:
+            callers[key] = StructuredCaller(model, marked_schema(*key), settings.max_repairs)
         messages = prompt.invoke(mreq.values()).to_messages()
         result = ChainResult(req.id)
-        parsed, replies = callers[req.n](messages, "generate")
+        parsed, replies = callers[key](messages, "generate")
         result.replies += replies
         last = replies[-1]
         prov = marked_provenance(mreq, template, settings, last.id)

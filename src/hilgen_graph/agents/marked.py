@@ -88,6 +88,15 @@ def marked_schema(n: int, max_chars: int = MAX_SENTENCE_CHARS) -> type[MarkedBat
 _SCHEMAS: dict[tuple[int, int], type[MarkedBatch]] = {}
 
 
+def sentence_char_limit(seed_text: str, floor: int = MAX_SENTENCE_CHARS) -> int:
+    """The length bound of one reply string for a seed: ``floor``, or room for the seed plus
+    half again when the seed is long (a rewrite of a 330-character seed cut at 300 characters
+    ends mid-sentence and is lost at the ``sentence`` stage). Rounded up to 50 so that seeds
+    of similar length share one grammar."""
+    need = len(seed_text) * 3 // 2
+    return max(floor, -(-need // 50) * 50)
+
+
 # --- parsing -------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Marked:
