@@ -58,6 +58,28 @@ def test_not_exactly_one_sentence_is_rejected(text: str, why: str) -> None:
     assert why in sentence_problem(text)
 
 
+def test_the_sentence_stage_measures_a_rewrite_against_its_seed() -> None:
+    """NCBI's splitter leaves some seeds without a full stop (a 381-character sentence ending
+    "... exhibiting a rhabdoid phenotype"): their faithful rewrites were all rejected."""
+    seed = (
+        "These results suggest that rhabdoid tumors share pathways of oncogenesis, "
+        + "occurring in young children and " * 9
+        + "exhibiting a rhabdoid phenotype"
+    )
+    rewrite = seed.replace("rhabdoid tumors", "rhabdoid sarcomas", 1)
+    assert len(seed) > 300 and "terminal" in sentence_problem(rewrite)
+    assert sentence_problem(rewrite, seed_text=seed) == ""
+    # a long seed's rewrite may be half as long again, not more
+    assert sentence_problem(rewrite + " and more words" * 3 + ".", seed_text=seed) == ""
+    assert "longer than one sentence" in sentence_problem(seed + " x" * len(seed), seed_text=seed)
+    # a punctuated seed still needs a punctuated rewrite; two sentences stay two
+    punctuated = "Cone dystrophy is rare in males."
+    assert "terminal" in sentence_problem("Cone dystrophy is rare in females", seed_text=punctuated)
+    assert "more than one sentence" in sentence_problem(
+        "Cone dystrophy is rare. It is seen in males", seed_text=seed
+    )
+
+
 # --- stage `echo`: task wording anywhere in the sentence ------------------------------------------
 @pytest.mark.parametrize(
     "text",

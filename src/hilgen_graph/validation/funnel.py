@@ -485,7 +485,9 @@ class Funnel:
         passed.append("parse")
         is_llm = prov.arm == "llm"
         if is_llm:  # sentence checks for a model's output (validation/sentence_checks.py)
-            why = sc.sentence_problem(c.text, self.sentence_checks.max_chars)
+            why = sc.sentence_problem(
+                c.text, self.sentence_checks.max_chars, llm.seed_text if llm is not None else ""
+            )
             if why:
                 return reject("sentence", why)
             passed.append("sentence")

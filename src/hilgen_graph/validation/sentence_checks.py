@@ -156,9 +156,16 @@ def _ends_sentence(text: str, i: int) -> bool:
     return not (i + 1 < len(text) and text[i + 1] == ".")
 
 
-def sentence_problem(text: str, max_chars: int = MAX_CHARS) -> str:
-    """Why ``text`` is not exactly one sentence ending with terminal punctuation, or ``""``."""
+def sentence_problem(text: str, max_chars: int = MAX_CHARS, seed_text: str = "") -> str:
+    """Why ``text`` is not exactly one sentence ending with terminal punctuation, or ``""``.
+
+    Measured against the seed sentence's own form when one is given: a rewrite of a long seed
+    may be half as long again as the seed, and a seed that the corpus's sentence splitter left
+    without terminal punctuation (a title, a cut sentence) may be rewritten without it."""
     t = text.strip()
+    seed = seed_text.strip()
+    if seed:
+        max_chars = max(max_chars, len(seed) * 3 // 2)
     if not t:
         return "empty text"
     if "\n" in t or "\r" in t:
@@ -168,8 +175,12 @@ def sentence_problem(text: str, max_chars: int = MAX_CHARS) -> str:
     if len(t) > max_chars:
         return f"{len(t)} characters is longer than one sentence (at most {max_chars})"
     end = t.rstrip(_CLOSERS)
-    if not end or end[-1] not in TERMINAL:
+    seed_end = seed.rstrip(_CLOSERS)
+    unpunctuated_seed = bool(seed_end) and seed_end[-1] not in TERMINAL
+    if not end or (end[-1] not in TERMINAL and not unpunctuated_seed):
         return "does not end with terminal punctuation (. ! ?)"
+    if end[-1] not in TERMINAL:  # as its seed: no final punctuation to strip below
+        end += "."
     if end.endswith("...") or end.endswith("\u2026"):
         return "ends with an ellipsis"
     body = end[:-1]
