@@ -168,12 +168,14 @@ def run_demo(
             "encoder": "minilm",
             # the evaluation's budget rule, shortened for a demo: a fixed number of steps
             # for every variant, every batch holding all the gold sentences (so each variant
-            # sees them as often as the baseline), the dev subset scored every 40 steps
+            # sees them as often as the baseline), synthetic ones drawn seed sentence by seed
+            # sentence, the dev subset scored every 40 steps
             "training": {
                 "steps": 120,
                 "batch_size": 16,
                 "gold_per_batch": 8,
                 "eval_every": 40,
+                "synthetic_balance": "seed_sentence",
                 "lr": 5.0e-5,
                 "warmup_ratio": 0.1,
                 "max_length": 128,
