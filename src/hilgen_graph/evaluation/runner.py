@@ -265,7 +265,7 @@ def run_one(
     from hilgen_graph.evaluation.train import train_tagger
 
     started = time.time()
-    started_cpu = time.process_time()  # CPU time of this process: wall time / load, in effect
+    started_cpu = time.process_time()  # this process runs one training at a time
     synth_sents = [TaggedSentence.from_synthetic(r) for r in synthetic]
     train = sample + synth_sents
     bad = entity_types(train) - set(prep.labels.types)
