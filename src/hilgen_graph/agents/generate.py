@@ -36,7 +36,7 @@ from hilgen_graph.agents.marked import MarkedBudget, MarkedRequest, marked_reque
 from hilgen_graph.agents.schemas import GenerationRequest
 from hilgen_graph.agents.tools import DEFAULT_LIMIT
 from hilgen_graph.atomic import write_json, write_jsonl
-from hilgen_graph.corpus.kshot import load_sample, sample_corpus
+from hilgen_graph.corpus.kshot import load_drawn, sample_corpus
 from hilgen_graph.corpus.load import read_corpus
 from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.errors import ConfigError, DataMissingError, GenerationError
@@ -107,13 +107,7 @@ class GenerateConfig:
         check, the layered walk and the model seed follow the sample file."""
         if self.sample_file is None:
             return self
-        drawn = load_sample(self.sample_file)
-        if self.collapse_to not in (None, drawn.collapse_to):
-            raise ConfigError(
-                f"the sample file {self.sample_file} was drawn with collapse_to="
-                f"{drawn.collapse_to!r}, but {self.collapse_to!r} was asked for; drop the "
-                "collapse option (the sample file's is used)"
-            )
+        drawn = load_drawn(self.sample_file, self.collapse_to)
         if not drawn.k:  # a bare id list: nothing to take over but the ids
             return self
         return dataclasses.replace(

@@ -46,7 +46,7 @@ from hilgen_graph.grounding.layers import LayerConfig
 from hilgen_graph.grounding.records import LAYER_WORDS, RelatedConcept
 from hilgen_graph.llm.runlog import record_id
 from hilgen_graph.prompts.loader import PromptTemplate
-from hilgen_graph.validation.sentence_checks import number_variants, word_stems
+from hilgen_graph.validation.sentence_checks import number_variants, seed_char_limit, word_stems
 
 MARK_RE = re.compile(r"\[\[([^\[\]]*)\]\]")
 MIN_SENTENCE_CHARS = 20
@@ -93,7 +93,7 @@ def sentence_char_limit(seed_text: str, floor: int = MAX_SENTENCE_CHARS) -> int:
     half again when the seed is long (a rewrite of a 330-character seed cut at 300 characters
     ends mid-sentence and is lost at the ``sentence`` stage). Rounded up to 50 so that seeds
     of similar length share one grammar."""
-    need = len(seed_text) * 3 // 2
+    need = seed_char_limit(seed_text, 0)
     return max(floor, -(-need // 50) * 50)
 
 

@@ -34,6 +34,15 @@ LenientOpt = Annotated[
         "--lenient", help="skip malformed records (each one is reported) instead of failing"
     ),
 ]
+# the one sample file every stage can take (written by `hilgen corpus sample --out`)
+SampleFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sample",
+        help="the sample file of `hilgen corpus sample` (its k, seed, scheme and "
+        "collapse are used instead of --k/--seed/--collapse-to)",
+    ),
+]
 MAX_ISSUES_SHOWN = 50
 PathArg = Annotated[Path, typer.Argument(help="corpus file (plain or .gz)")]
 

@@ -19,6 +19,7 @@ from hilgen_graph.cli.console import (
     print_skipped,
     safe,
 )
+from hilgen_graph.cli.corpus_cmd import SampleFileOpt
 from hilgen_graph.graph.store import GraphStore
 
 StoreOpt = Annotated[
@@ -145,14 +146,7 @@ def register(root: typer.Typer) -> None:
             bool,
             typer.Option(help="reject sentences with invented numbers/years/people (else count)"),
         ] = True,
-        sample_file: Annotated[
-            Path | None,
-            typer.Option(
-                "--sample",
-                help="the sample file of `hilgen corpus sample` (its k, seed, scheme and "
-                "collapse are used instead of --k/--seed/--collapse-to)",
-            ),
-        ] = None,
+        sample_file: SampleFileOpt = None,
         prompts_dir: Annotated[
             list[Path] | None, typer.Option("--prompts-dir", help="extra template folder")
         ] = None,

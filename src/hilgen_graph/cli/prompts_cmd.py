@@ -17,6 +17,7 @@ from hilgen_graph.cli.console import (
     safe,
     visible,
 )
+from hilgen_graph.cli.corpus_cmd import SampleFileOpt
 
 PromptsDirOpt = Annotated[
     list[Path] | None,
@@ -112,14 +113,7 @@ def register(root: typer.Typer) -> None:
             str | None,
             typer.Option(help="collapse every label to this one (e.g. Disease) before sampling"),
         ] = None,
-        sample_file: Annotated[
-            Path | None,
-            typer.Option(
-                "--sample",
-                help="the sample file of `hilgen corpus sample` (its k, seed, scheme and "
-                "collapse are used instead of --k/--seed/--collapse-to)",
-            ),
-        ] = None,
+        sample_file: SampleFileOpt = None,
         layers: Annotated[
             str | None,
             typer.Option(help="marked templates: graph layers, comma-separated"),

@@ -153,6 +153,19 @@ class SampledCorpus:
     skipped: tuple[str, ...] = ()  # malformed records skipped (lenient), as the reader says
 
 
+def load_drawn(sample_file: str | Path, collapse_to: str | None = None) -> KShotSample:
+    """:func:`load_sample`, refusing a ``collapse_to`` other than the one the file was drawn
+    with (a bare id list records none, so any is accepted)."""
+    given = load_sample(sample_file)
+    if given.k > 0 and collapse_to not in (None, given.collapse_to):
+        raise ConfigError(
+            f"the sample file {sample_file} was drawn with collapse_to={given.collapse_to!r}, "
+            f"but {collapse_to!r} was asked for; drop the collapse option (the sample file's is "
+            "used) or draw a new sample"
+        )
+    return given
+
+
 def sample_corpus(
     path: str | Path,
     fmt: str | None = None,
@@ -169,14 +182,8 @@ def sample_corpus(
     reading), else drawn from the arguments exactly as ``hilgen corpus sample`` draws it."""
     from hilgen_graph.corpus.load import read_corpus
 
-    given = load_sample(sample_file) if sample_file is not None else None
+    given = load_drawn(sample_file, collapse_to) if sample_file is not None else None
     fixed = given is not None and given.k > 0  # the file records how it was drawn
-    if fixed and given is not None and collapse_to not in (None, given.collapse_to):
-        raise ConfigError(
-            f"the sample file {sample_file} was drawn with collapse_to={given.collapse_to!r}, "
-            f"but {collapse_to!r} was asked for; drop the collapse option (the sample file's is "
-            "used) or draw a new sample"
-        )
     collapse = given.collapse_to if fixed and given is not None else collapse_to
     read = read_corpus(path, fmt, collapse_to=collapse, lenient=lenient)
     skipped = tuple(i.describe() for i in read.report.skipped)

@@ -156,6 +156,12 @@ def _ends_sentence(text: str, i: int) -> bool:
     return not (i + 1 < len(text) and text[i + 1] == ".")
 
 
+def seed_char_limit(seed_text: str, floor: int = MAX_CHARS) -> int:
+    """The longest one sentence may be when it rewrites ``seed_text``: ``floor``, or half as
+    long again as the seed when that is more (the one rule of the funnel and the reply bound)."""
+    return max(floor, len(seed_text.strip()) * 3 // 2)
+
+
 def sentence_problem(text: str, max_chars: int = MAX_CHARS, seed_text: str = "") -> str:
     """Why ``text`` is not exactly one sentence ending with terminal punctuation, or ``""``.
 
@@ -164,8 +170,7 @@ def sentence_problem(text: str, max_chars: int = MAX_CHARS, seed_text: str = "")
     without terminal punctuation (a title, a cut sentence) may be rewritten without it."""
     t = text.strip()
     seed = seed_text.strip()
-    if seed:
-        max_chars = max(max_chars, len(seed) * 3 // 2)
+    max_chars = seed_char_limit(seed, max_chars)
     if not t:
         return "empty text"
     if "\n" in t or "\r" in t:
