@@ -64,28 +64,6 @@ def bfs_neighbourhood(
     return graph
 
 
-def neighbourhood_via_protocol(
-    store: GraphStore, root: str, depth: int = 1, limit: int = 200
-) -> nx.DiGraph:
-    """The same neighbourhood built from ``parents``/``children`` alone (no edge sources)."""
-
-    def edges(cid: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        return (
-            [(c.id, "") for c in store.parents(cid)],
-            [(c.id, "") for c in store.children(cid)],
-        )
-
-    def concepts(ids: list[str]) -> dict[str, Concept]:
-        out: dict[str, Concept] = {}
-        for i in ids:
-            c = store.concept(i)
-            if c is not None:
-                out[i] = c
-        return out
-
-    return bfs_neighbourhood(root, depth, limit, edges, concepts)
-
-
 # --- resolving what the user typed --------------------------------------------------------------
 def resolve_concept(store: GraphStore, id_or_name: str) -> Concept:
     """The concept with this id, else the first (by id) whose name matches ``lookup``."""
@@ -99,6 +77,3 @@ def resolve_concept(store: GraphStore, id_or_name: str) -> Concept:
             fix="pass a concept id (e.g. D006973) or a name the graph knows (e.g. Hypertension)",
         )
     return matches[0]
-
-
-# --- the records of an exploration ---------------------------------------------------------------
