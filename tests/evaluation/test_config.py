@@ -110,6 +110,20 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
     )
     assert a.fingerprint("ncbi_disease", "baseline") == d.fingerprint("ncbi_disease", "baseline")
     assert a.fingerprint("ncbi_disease", "kg:all") != d.fingerprint("ncbi_disease", "kg:all")
+    # the semantic_type match: its default hashes as before it existed; "exact" changes what
+    # the KG arm makes, so only the variants that read KG data
+    shared = _cfg(
+        tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nkg: {semantic_type_match: shared}\n"
+    )
+    exact = _cfg(
+        tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nkg: {semantic_type_match: exact}\n"
+    )
+    for v in ("baseline", "kg:all", "llm:all", "kg+llm"):
+        assert a.fingerprint("ncbi_disease", v) == shared.fingerprint("ncbi_disease", v)
+    for v in ("baseline", "llm:all"):
+        assert a.fingerprint("ncbi_disease", v) == exact.fingerprint("ncbi_disease", v)
+    for v in ("kg:all", "kg:semantic_type", "kg+llm"):
+        assert a.fingerprint("ncbi_disease", v) != exact.fingerprint("ncbi_disease", v)
 
 
 def test_variants_select_their_records(tmp_path: Path) -> None:

@@ -107,6 +107,19 @@ synthetic: {{kg: {synth}}}
     assert (out / "plots" / "f1_per_variant.png").stat().st_size > 0
     assert (out / "plots" / "layer_gains.png").stat().st_size > 0
 
+    # the configured file changes (same path, one sentence fewer): the seed folder's copy is
+    # remade and the run that trained on the old data is trained again; the baseline is kept
+    lines = synth.read_text(encoding="utf-8").splitlines()
+    synth.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    again = run_grid(cfg, out)
+    assert (again.reused, again.finished, again.failed) == (1, 1, 1)
+    saved = seed_dir / "synthetic" / "kg.jsonl"
+    assert len(saved.read_text(encoding="utf-8").splitlines()) == len(lines) - 1
+    origin = json.loads((seed_dir / "synthetic" / "kg.origin.json").read_text())
+    assert origin["file"] == str(synth) and len(origin["sha256"]) == 64
+    retrained = json.loads((seed_dir / "kg-synonyms" / "result.json").read_text())
+    assert retrained["n_synthetic"] == len(lines) - 2  # the parents record is not selected
+
 
 def _hilgen(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HILGEN_TORCH_THREADS": "1"}

@@ -115,6 +115,28 @@ def test_real_hierarchy_of_hypertension(free_store: GraphStore) -> None:
     assert all(r.relation_path[1:3] == ("HAS_TYPE", "T047") for r in same)
 
 
+def test_exact_semantic_type_keeps_proteins_away_from_a_drug(free_store: GraphStore) -> None:
+    """MeSH puts NF-kappa B under Macromolecular Substances (D05, approximated as "Organic
+    Chemical") and under Proteins (D12): it shares a type with doxorubicin, not its types."""
+    dox = _concept(free_store, "D004317")
+    assert set(dox.semantic_types) == {"T109"}
+    shared = _expander(free_store, top_k=10, seed=1).semantic_type(dox, "Chemical", "doxorubicin")
+    exact = _expander(free_store, top_k=10, seed=1, semantic_type_match="exact").semantic_type(
+        dox, "Chemical", "doxorubicin"
+    )
+    types = {
+        r.concept_id: set(_concept(free_store, r.concept_id).semantic_types) for r in shared.related
+    }
+    assert any(t != {"T109"} for t in types.values())  # the shared match mixes in other types
+    assert len(exact.related) == 10
+    assert all(
+        set(_concept(free_store, r.concept_id).semantic_types) == {"T109"} for r in exact.related
+    )
+    assert exact.dropped[Filter.OTHER_TYPES] > 0
+    with pytest.raises(ExpansionError, match="semantic_type_match.*'close'"):
+        LayerConfig(semantic_type_match="close")
+
+
 def test_store_without_isa_is_refused(flat_store: GraphStore) -> None:
     check_store_supports(flat_store, ("synonyms", "semantic_type"), LayerConfig())
     with pytest.raises(ExpansionError, match="no is-a edges.*parents.*allowed without them"):

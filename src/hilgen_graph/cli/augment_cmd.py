@@ -2,6 +2,7 @@
 
 ``hilgen augment kg --corpus PATH --format pubtator|conll --k 5 --seed 1 --store DIR
 --layers synonyms,semantic_type,parents,children,siblings --top-k 10 --out synth.jsonl [--json]
+[--semantic-type-match shared|exact]
 [--dev PATH --test PATH] [--collapse]`` writes the synthetic JSONL and prints a per-layer summary.
 
 With ``--json`` it prints one JSON object (see ``KgReport.as_dict``). Top-level keys: ``out``,
@@ -143,6 +144,14 @@ def kg(
     sibling_fanout: Annotated[
         int | None, typer.Option("--sibling-fanout", help="siblings considered per parent")
     ] = None,
+    semantic_type_match: Annotated[
+        str | None,
+        typer.Option(
+            "--semantic-type-match",
+            help="semantic_type layer: shared (any type in common; default) | exact (the "
+            "source's set of types)",
+        ),
+    ] = None,
     any_group: Annotated[
         bool,
         typer.Option("--any-group", help="do not keep related concepts in the label's groups"),
@@ -222,6 +231,7 @@ def kg(
         max_parent_descendants=max_parent_descendants,
         sibling_fanout=sibling_fanout,
         keep_label_group=False if any_group else None,
+        semantic_type_match=semantic_type_match,
     )
     config = KgConfig(
         layers=layer_names,

@@ -84,6 +84,8 @@ class KGConfig(BaseModel):
     per_layer: int = Field(default=10, ge=1)
     # LABEL -> semantic groups the label may link to and expand into (as --label-groups)
     label_groups: dict[str, list[str]] = Field(default_factory=dict)
+    # semantic_type layer: "shared" (any type in common) | "exact" (the source's set of types)
+    semantic_type_match: Literal["shared", "exact"] = "shared"
 
 
 class DatasetSpec(BaseModel):
@@ -200,6 +202,10 @@ class EvalConfig(BaseModel):
                 keep["training"].pop("synthetic_balance")
         if keep["training"].get("synthetic_balance") == "none":
             keep["training"].pop("synthetic_balance")  # the default: hashes as before it existed
+        if keep["kg"]["semantic_type_match"] == "shared" or (
+            variant is not None and "kg" not in arms_read(variant)
+        ):
+            keep["kg"].pop("semantic_type_match")  # as before it existed; moot without kg data
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 

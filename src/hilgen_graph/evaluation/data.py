@@ -169,7 +169,9 @@ def kg_synthetic(
         index = index_for_store(store)
         cfg = KgConfig(
             layers=parse_layers(kg.layers),
-            layer_config=LayerConfig(top_k=kg.per_layer, seed=seed),
+            layer_config=LayerConfig(
+                top_k=kg.per_layer, seed=seed, semantic_type_match=kg.semantic_type_match
+            ),
             label_groups=parse_label_groups(kg.label_groups),
         )
         records, _report = augment_kg(

@@ -97,6 +97,23 @@ def digest(items: list[str]) -> str:
     return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
 
 
+def synthetic_digest(records: list[SyntheticRecord]) -> str:
+    """One hash of the synthetic records a run trained on (their order included)."""
+    return digest([r.model_dump_json() for r in records])
+
+
+def _finished(res_file: Path, fingerprint: str, records: list[SyntheticRecord] | None) -> bool:
+    """A finished run of the same settings that trained on these synthetic records (a run
+    from before the digest was kept is judged by its fingerprint alone)."""
+    if not res_file.is_file():
+        return False
+    done = read_json(res_file)
+    if done.get("fingerprint") != fingerprint:
+        return False
+    recorded = done.get("synthetic_digest")
+    return recorded is None or records is None or recorded == synthetic_digest(records)
+
+
 def cpu_seconds() -> float:
     """User + system CPU time of this process and its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -212,11 +229,17 @@ def _synthetic_for(
     out: dict[str, list[SyntheticRecord]] = {}
     for arm in sorted(arms_needed):
         saved = seed_dir / "synthetic" / f"{arm}.jsonl"
-        if saved.is_file():
-            out[arm] = list(read_synthetic(saved))
-            datamod.check_seed_sentences(out[arm], drawn, saved)
-            continue
         given = config.synthetic_path(arm, prep.name, seed)
+        origin = _synthetic_origin(config, arm, given)
+        origin_file = saved.with_suffix(".origin.json")
+        if saved.is_file():
+            # made from the same settings or file (a folder from before origins were kept:
+            # taken as it is)
+            if not origin_file.is_file() or read_json(origin_file) == origin:
+                out[arm] = list(read_synthetic(saved))
+                datamod.check_seed_sentences(out[arm], drawn, saved)
+                continue
+            emit(RunEvent("stage", f"{prep.name} seed {seed}: {arm} settings changed; remaking"))
         if given is not None:
             records = list(read_synthetic(given))
             datamod.check_seed_sentences(records, drawn, given)
@@ -226,8 +249,18 @@ def _synthetic_for(
         else:
             raise ConfigError(f"no data for arm {arm!r}: set `synthetic.{arm}` in the config")
         write_synthetic(saved, records)
+        write_json(origin_file, origin)
         out[arm] = records
     return out
+
+
+def _synthetic_origin(config: EvalConfig, arm: str, given: Path | None) -> dict[str, Any]:
+    """What a seed folder's saved synthetic data was made from: the given file (path and
+    content hash) or the KG arm's settings; saved data made otherwise is remade."""
+    if given is not None:
+        digest = hashlib.sha256(given.read_bytes()).hexdigest() if given.is_file() else ""
+        return {"arm": arm, "file": str(given), "sha256": digest}
+    return {"arm": arm, "kg": config.kg.model_dump(mode="json")}
 
 
 def _select(
@@ -342,6 +375,7 @@ def run_one(
         "fingerprint": config.fingerprint(prep.name, variant),
         "n_gold": len(sample),
         "n_synthetic": len(synthetic),
+        "synthetic_digest": synthetic_digest(synthetic),
         "steps": tagger.steps,
         "pairing": pairing.model_dump(),
         "budget": budget.model_dump(),
@@ -538,9 +572,8 @@ def run_grid(
         run_dir = sd.seed_dir / variant_slug(variant)
         label = cell.label
         res_file = run_dir / "result.json"
-        if res_file.is_file() and read_json(res_file).get("fingerprint") == config.fingerprint(
-            ds, variant
-        ):
+        chosen = None if sd.synthetic is None else _select(variant, config, sd.synthetic)
+        if _finished(res_file, config.fingerprint(ds, variant), chosen):
             summary.reused += 1
             done += 1
             emit(RunEvent("run_done", label, done, total, "reused"))
@@ -549,7 +582,7 @@ def run_grid(
         try:
             if sd.synthetic is None and variant != "baseline":
                 raise sd.error or ConfigError(f"{label}: no synthetic data")
-            records = _select(variant, config, sd.synthetic or {})
+            records = chosen or []
             if variant != "baseline" and not records:
                 raise ConfigError(
                     f"{label}: the arm produced no synthetic sentence for this variant"

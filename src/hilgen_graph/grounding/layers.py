@@ -4,7 +4,10 @@ Layers (:data:`LAYERS`):
 
 ``synonyms``       other terms of the same concept (one name per distinct normalised form;
                    not related/broader/narrower terms nor MeSH's machine-made permutations);
-``semantic_type``  other concepts sharing its semantic type (the store's seeded sample);
+``semantic_type``  other concepts of its semantic type (the store's seeded sample); with
+                   ``semantic_type_match="exact"`` only those whose set of types equals the
+                   source's (a protein that also carries "Organic Chemical" is not offered
+                   for a drug that carries only that type); ``"shared"``: any shared type;
 ``parents``        its direct is-a parents;
 ``children``       its direct is-a children;
 ``siblings``       other children of its parents.
@@ -63,6 +66,9 @@ NON_SYNONYM_TERM_TYPES: frozenset[str] = frozenset({"RELATED", "BROAD", "NARROW"
 # "Immunodeficiency 2s", "Permanents, Deafness"): word-order and number variants no editor chose.
 MACHINE_TERM_TYPES: frozenset[str] = frozenset({"PM"})
 _MAX_DEPTH = 40
+SEMANTIC_TYPE_MATCHES: tuple[str, ...] = ("shared", "exact")
+# how many candidates of the source's types the exact match reads per picked name
+_EXACT_OVERSAMPLE = 10
 
 
 class Filter:
@@ -80,6 +86,7 @@ class Filter:
     NOT_A_SYNONYM = "related/broader/narrower term, not a synonym"
     MACHINE_TERM = "machine-made permutation (MeSH PM term)"
     NOT_SAMPLED = "beyond top-k"
+    OTHER_TYPES = "semantic types differ from the source's"
 
 
 DropReason = Filter  # the name the KG arm's counts used before
@@ -107,12 +114,19 @@ class LayerConfig:
     exclude_non_synonyms: bool = True
     synonyms_by_search: bool = False  # paper code: top-k concepts of a search for the mention
     parents_children_share_k: bool = False  # paper code: parents, then children, top_k in all
+    # semantic_type layer: "shared" (any type in common) or "exact" (the same set of types)
+    semantic_type_match: str = "shared"
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ExpansionError(f"top_k must be at least 1, got {self.top_k}")
         if self.min_parent_depth < 0:
             raise ExpansionError(f"min_parent_depth must be >= 0, got {self.min_parent_depth}")
+        if self.semantic_type_match not in SEMANTIC_TYPE_MATCHES:
+            raise ExpansionError(
+                f"semantic_type_match must be one of {', '.join(SEMANTIC_TYPE_MATCHES)}, "
+                f"got {self.semantic_type_match!r}"
+            )
 
 
 PRESETS: dict[str, LayerConfig] = {
@@ -417,11 +431,17 @@ class Expander:
     def semantic_type(self, source: Concept, label: str, mention: str) -> LayerWalk:
         excluded: list[Excluded] = []
         k = self.config.top_k
-        sample = self.store.same_semantic_type(source.id, limit=3 * k, seed=self.config.seed)
+        exact = self.config.semantic_type_match == "exact"
+        limit = (_EXACT_OVERSAMPLE if exact else 3) * k
+        sample = self.store.same_semantic_type(source.id, limit=limit, seed=self.config.seed)
         ks = next((s for s in self.sources if "SEMANTIC" in s.upper()), "")
+        mine = set(source.semantic_types)
         cands = []
         for c in sample:
-            shared = sorted(set(c.semantic_types) & set(source.semantic_types))
+            if exact and set(c.semantic_types) != mine:
+                excluded.append(Excluded(c.id, c.preferred_name, Filter.OTHER_TYPES))
+                continue
+            shared = sorted(set(c.semantic_types) & mine)
             tui = shared[0] if shared else ""
             cands.append((c, (source.id, "HAS_TYPE", tui, "TYPE_OF", c.id), ks))
         items = self._concept_items("semantic_type", source, cands, label, mention, excluded)
