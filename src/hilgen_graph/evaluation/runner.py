@@ -5,13 +5,15 @@ A run folder holds::
     config.yaml                      the resolved config
     runs/<dataset>/seed-<s>/sample.json            sampled k-shot sentence ids
     runs/<dataset>/seed-<s>/synthetic/<arm>.jsonl  synthetic data used
+    runs/<dataset>/seed-<s>/synthetic/<arm>.origin.json  what it was made from (remade if changed)
     runs/<dataset>/seed-<s>/<variant>/result.json  metrics per family (or failed.json)
     runs/<dataset>/seed-<s>/<variant>/predictions.json  dev + test tags per family
     runs/<dataset>/seed-<s>/<variant>/dev_curve.json    dev strict F1 at every checked step
     runs/<dataset>/seed-<s>/ensembles.json         ensembles per family
     report.md, report.json, plots/*.png
 
-A finished run (``result.json`` with the same config fingerprint) is reused; a run that fails is
+A finished run (``result.json`` with the same config fingerprint, trained on the same synthetic
+records) is reused; a run that fails is
 recorded in ``failed.json`` with its error and the grid goes on (it is retried next time).
 ``shard`` runs one deterministic slice of the grid's cells (``records.Shard``) into the same
 layout; ``hilgen report`` merges the slices' folders.
