@@ -24,7 +24,9 @@ def _records(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def summarize(root: Path, only: set[str] | None = None) -> dict[str, Any]:
+def summarize(
+    root: Path, only: set[str] | None = None, templates: set[str] | None = None
+) -> dict[str, Any]:
     per: dict[str, dict[str, Any]] = {}
     seeds = []
     for seed_dir in sorted(root.glob("seed*")):
@@ -36,6 +38,8 @@ def summarize(root: Path, only: set[str] | None = None) -> dict[str, Any]:
         seeds.append(seed_dir.name)
         cmp = json.loads(cmp_path.read_text(encoding="utf-8"))
         for name, rep in cmp["reports"].items():
+            if templates is not None and name not in templates:
+                continue
             meta = json.loads((seed_dir / f"{name}.meta.json").read_text(encoding="utf-8"))
             p = per.setdefault(
                 name,
@@ -133,8 +137,13 @@ def main() -> None:
     ap.add_argument("root", type=Path)
     ap.add_argument("--out", type=Path, default=None, help="write OUT.json and OUT.md")
     ap.add_argument("--seeds", default=None, help="only these seeds, e.g. 1,2")
+    ap.add_argument("--templates", default=None, help="only these templates (comma list)")
     args = ap.parse_args()
-    summary = summarize(args.root, set(args.seeds.split(",")) if args.seeds else None)
+    summary = summarize(
+        args.root,
+        set(args.seeds.split(",")) if args.seeds else None,
+        set(args.templates.split(",")) if args.templates else None,
+    )
     md = markdown(summary)
     print(f"seeds: {', '.join(summary['seeds'])}\n{md}")
     if args.out is not None:
