@@ -13,8 +13,8 @@ A run folder holds::
     report.md, report.json, plots/*.png
 
 A finished run (``result.json`` with the same config fingerprint, trained on the same synthetic
-records) is reused; a run that fails is
-recorded in ``failed.json`` with its error and the grid goes on (it is retried next time).
+records) is reused; a run that fails is recorded in ``failed.json`` with its error and the grid
+goes on (it is retried next time).
 ``shard`` runs one deterministic slice of the grid's cells (``records.Shard``) into the same
 layout; ``hilgen report`` merges the slices' folders.
 """
