@@ -195,17 +195,13 @@ class EvalConfig(BaseModel):
                 "model",
             },
         )
-        if variant is not None:
-            used = arms_read(variant)
+        used = arms_read(variant) if variant is not None else None
+        if used is not None:
             keep["synthetic"] = {a: p for a, p in keep["synthetic"].items() if a in used}
-            if not used:  # the baseline reads no synthetic data: how it is drawn is moot
-                keep["training"].pop("synthetic_balance")
-        if keep["training"].get("synthetic_balance") == "none":
-            keep["training"].pop("synthetic_balance")  # the default: hashes as before it existed
-        if keep["kg"]["semantic_type_match"] == "shared" or (
-            variant is not None and "kg" not in arms_read(variant)
-        ):
-            keep["kg"].pop("semantic_type_match")  # as before it existed; moot without kg data
+        for (section, key), (default, arms) in LATER_SETTINGS.items():
+            moot = used is not None and not (used & arms)
+            if moot or keep[section][key] == default:
+                keep[section].pop(key)  # hashes as before the setting existed
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -237,6 +233,15 @@ def load_config(path: str | Path) -> EvalConfig:
             f"{p}: field `{loc}`: {first['msg']}; allowed fields: "
             f"{', '.join(EvalConfig.model_fields)}"
         ) from err
+
+
+# Settings added after grids had run: (section, key) -> (default, the arms whose data it
+# changes). At its default, or for a variant that reads none of those arms, a setting is left
+# out of the fingerprint, so finished runs keep their hashes.
+LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str]]] = {
+    ("training", "synthetic_balance"): ("none", {"kg", "llm"}),
+    ("kg", "semantic_type_match"): ("shared", {"kg"}),
+}
 
 
 def arms_read(variant: str) -> set[str]:
