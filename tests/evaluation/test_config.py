@@ -52,6 +52,23 @@ def test_unknown_field_names_the_field(tmp_path: Path) -> None:
         _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\nepoch: 3\n")
 
 
+def test_whole_config_error_names_no_empty_field(tmp_path: Path) -> None:
+    body = "datasets: [ncbi_disease]\nseeds: [1]\nvariant_seeds:\n  'kg:parents': [1]\n"
+    with pytest.raises(ConfigError, match="variant_seeds names 'kg:parents'") as err:
+        _cfg(tmp_path, body)
+    assert "field ``" not in str(err.value)
+
+
+def test_label_groups_exclusions_are_checked_when_loading(tmp_path: Path) -> None:
+    head = "datasets: [bc5cdr]\nseeds: [1]\nkg:\n  label_groups:\n"
+    cfg = _cfg(tmp_path, head + "    Chemical: [CHEM, '-T126']\n")
+    assert cfg.kg.label_groups == {"Chemical": ["CHEM", "-T126"]}
+    with pytest.raises(ConfigError, match=r"kg\.label_groups.*'-enzyme' is not an excluded"):
+        _cfg(tmp_path, head + "    Chemical: [CHEM, '-enzyme']\n")
+    with pytest.raises(ConfigError, match="only excluded types"):
+        _cfg(tmp_path, head + "    Chemical: ['-T126']\n")
+
+
 def test_missing_dataset_lists_available(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path, "datasets: [ncbi_disease, no_such_corpus]\nseeds: [1]\n")
     with pytest.raises(ConfigError, match=r"no_such_corpus.*available: .*bc5cdr.*ncbi_disease"):
@@ -124,6 +141,15 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
         assert a.fingerprint("ncbi_disease", v) == exact.fingerprint("ncbi_disease", v)
     for v in ("kg:all", "kg:semantic_type", "kg+llm"):
         assert a.fingerprint("ncbi_disease", v) != exact.fingerprint("ncbi_disease", v)
+    # a narrower label profile (hashed from the start) changes the KG data only
+    narrow = _cfg(
+        tmp_path,
+        "datasets: [ncbi_disease]\nseeds: [1]\nkg: {label_groups: {Disease: [DISO, '-T184']}}\n",
+    )
+    for v in ("baseline", "llm:all"):
+        assert a.fingerprint("ncbi_disease", v) == narrow.fingerprint("ncbi_disease", v)
+    for v in ("kg:all", "kg:synonyms", "kg+llm"):
+        assert a.fingerprint("ncbi_disease", v) != narrow.fingerprint("ncbi_disease", v)
 
 
 def test_variants_select_their_records(tmp_path: Path) -> None:

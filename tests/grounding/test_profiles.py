@@ -35,6 +35,39 @@ def test_parse_label_groups() -> None:
         parse_label_groups(["Disease"])
 
 
+def test_parse_label_groups_exclusions() -> None:
+    assert parse_label_groups(["Chemical=CHEM,-T116"]) == {"Chemical": ("CHEM", "-T116")}
+    with pytest.raises(ConfigError, match="'-protein' is not an excluded semantic type"):
+        parse_label_groups(["Chemical=CHEM,-protein"])
+    with pytest.raises(ConfigError, match="only excluded types"):
+        parse_label_groups(["Chemical=-T116"])
+
+
+def test_excluded_types_keep_concepts_out_of_links_and_layers(free_store: GraphStore) -> None:
+    """NF-kappa B carries "Organic Chemical" beside "Amino Acid, Peptide, or Protein" in the
+    free store: the CHEM group admits it; ``-T116`` keeps it out, and no layer offers a
+    protein for a drug."""
+    plain = Linker(free_store)
+    narrow = Linker(free_store, label_groups={"Chemical": ("CHEM", "-T116")})
+    nfkb, dox = free_store.concept("D016328"), free_store.concept("D004317")
+    assert nfkb is not None and dox is not None and "T116" in nfkb.semantic_types
+    assert plain.in_profile(nfkb, "Chemical") and not narrow.in_profile(nfkb, "Chemical")
+    assert narrow.in_profile(dox, "Chemical")
+    prof = narrow.profile("Chemical")
+    assert prof.excluded_types == {"T116"} and "without types T116" in prof.describe()
+    assert type(prof).from_dict(prof.as_dict()) == prof
+    assert "excluded_types" not in plain.profile("Chemical").as_dict()  # older form kept
+    for linker in (plain, narrow):
+        picked = [
+            free_store.concept(r.concept_id)
+            for w in Expander(free_store, linker).walk(dox, "Chemical", "doxorubicin")
+            for r in w.picked
+        ]
+        assert picked
+        proteins = [c for c in picked if c is not None and "T116" in c.semantic_types]
+        assert bool(proteins) == (linker is plain), [c.preferred_name for c in proteins]
+
+
 def test_registry_user_and_none_profiles(free_store: GraphStore) -> None:
     linker = Linker(free_store, label_groups={"Organism": ("LIVB",)})
     assert linker.profile("Disease").source is ProfileSource.REGISTRY

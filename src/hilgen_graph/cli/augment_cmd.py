@@ -163,7 +163,8 @@ def kg(
         list[str] | None,
         typer.Option(
             "--label-groups",
-            help="LABEL=GROUP[,GROUP]: the semantic groups LABEL may link to and expand into "
+            help="LABEL=GROUP[,GROUP][,-TUI]: the semantic groups LABEL may link to and expand "
+            "into, without the types after a minus (Chemical=CHEM,-T126) "
             "(repeatable; overrides the registry; labels it does not know get a profile from "
             "their mentions linked by id or name)",
         ),

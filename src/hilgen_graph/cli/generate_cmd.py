@@ -122,7 +122,8 @@ def register(root: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--label-groups",
-                help="LABEL=GROUP[,GROUP]: the semantic groups LABEL may link to and use "
+                help="LABEL=GROUP[,GROUP][,-TUI]: the semantic groups LABEL may link to and use, "
+                "without the types after a minus (Chemical=CHEM,-T126) "
                 "(repeatable; overrides the registry; other labels get a profile from their "
                 "mentions linked by id or name)",
             ),

@@ -444,7 +444,10 @@ def explore_cmd(
         False, "--any-group", help="do not keep related concepts to the label's profile"
     ),
     label_groups: list[str] | None = typer.Option(
-        None, "--label-groups", help="LABEL=GROUP[,GROUP] semantic groups allowed (repeatable)"
+        None,
+        "--label-groups",
+        help="LABEL=GROUP[,GROUP][,-TUI] semantic groups allowed, without the types after a "
+        "minus (repeatable)",
     ),
     no_approximate: bool = typer.Option(
         False, "--no-approximate", help="skip approximate (n-gram) linking"

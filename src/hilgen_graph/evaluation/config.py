@@ -82,10 +82,22 @@ class KGConfig(BaseModel):
     graph: str = "free"  # graph name or store directory, passed to the KG arm
     layers: list[str] = Field(default_factory=lambda: list(DEFAULT_KG_LAYERS))
     per_layer: int = Field(default=10, ge=1)
-    # LABEL -> semantic groups the label may link to and expand into (as --label-groups)
+    # LABEL -> semantic groups the label may link to and expand into, and "-TUI" types kept
+    # out of it (as --label-groups: {"Chemical": ["CHEM", "-T126"]})
     label_groups: dict[str, list[str]] = Field(default_factory=dict)
     # semantic_type layer: "shared" (any type in common) | "exact" (the source's set of types)
     semantic_type_match: Literal["shared", "exact"] = "shared"
+
+    @field_validator("label_groups")
+    @classmethod
+    def _label_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from hilgen_graph.grounding.label_groups import parse_label_groups
+
+        try:
+            parse_label_groups(value)
+        except ConfigError as err:  # reported with the file and field by load_config
+            raise ValueError(str(err)) from err
+        return value
 
 
 class DatasetSpec(BaseModel):
@@ -202,6 +214,9 @@ class EvalConfig(BaseModel):
             moot = used is not None and not (used & arms)
             if moot or keep[section][key] == default:
                 keep[section].pop(key)  # hashes as before the setting existed
+        for (section, key), (default, arms) in ARM_SETTINGS.items():
+            if used is not None and not (used & arms):
+                keep[section][key] = default
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -229,9 +244,10 @@ def load_config(path: str | Path) -> EvalConfig:
     except PydanticValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
+        # a whole-config check (variants against variant_seeds, ...) has no field of its own
+        where = f"field `{loc}`: " if loc else ""
         raise ConfigError(
-            f"{p}: field `{loc}`: {first['msg']}; allowed fields: "
-            f"{', '.join(EvalConfig.model_fields)}"
+            f"{p}: {where}{first['msg']}; allowed fields: {', '.join(EvalConfig.model_fields)}"
         ) from err
 
 
@@ -241,6 +257,12 @@ def load_config(path: str | Path) -> EvalConfig:
 LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("training", "synthetic_balance"): ("none", {"kg", "llm"}),
     ("kg", "semantic_type_match"): ("shared", {"kg"}),
+}
+# Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
+# A variant that reads none of those arms hashes the default, so changing the setting keeps
+# its baseline and LLM runs (the KG arm's label profile does not touch them).
+ARM_SETTINGS: dict[tuple[str, str], tuple[Any, set[str]]] = {
+    ("kg", "label_groups"): ({}, {"kg"}),
 }
 
 

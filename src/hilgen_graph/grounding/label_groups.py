@@ -3,8 +3,10 @@
 A label's profile (:class:`~hilgen_graph.grounding.records.LabelProfile`) says which concepts
 the label may link to and expand into. It comes from, strongest first:
 
-1. the user's mapping (``--label-groups LABEL=GROUP[,GROUP]``, or ``label_groups`` in the
-   evaluation config's ``kg`` section);
+1. the user's mapping (``--label-groups LABEL=GROUP[,GROUP][,-TUI]``, or ``label_groups`` in
+   the evaluation config's ``kg`` section); a ``-TUI`` entry keeps concepts of that semantic
+   type out of the label (``Chemical=CHEM,-T126``: chemicals, but no enzymes), for an
+   annotation guideline narrower than the group;
 2. the registry: :data:`DEFAULT_LABEL_GROUPS`, and labels that are TUIs (MedMentions) map to the
    group of that type;
 3. evidence: the semantic types of the concepts that the label's sample mentions link to by
@@ -33,11 +35,27 @@ DEFAULT_LABEL_GROUPS: dict[str, tuple[str, ...]] = {
 TUI_LABEL = re.compile(r"^T\d{3}$")
 
 
+def _check_entries(label: str, names: tuple[str, ...], where: str) -> None:
+    """A mapping's entries: at least one group, and ``-TUI`` exclusions that are TUIs."""
+    for name in names:
+        if name.startswith("-") and not TUI_LABEL.match(name[1:]):
+            raise ConfigError(
+                f"{where} {label}: {name!r} is not an excluded semantic type; write a TUI "
+                "after the minus, e.g. -T126 (Enzyme)"
+            )
+    if not any(not n.startswith("-") for n in names):
+        raise ConfigError(
+            f"{where} {label}: only excluded types ({', '.join(names)}); name the semantic "
+            f"group(s) too, e.g. {label}=CHEM,{names[0]}"
+        )
+
+
 def parse_label_groups(
     spec: Iterable[str] | Mapping[str, Sequence[str]] | None,
 ) -> dict[str, tuple[str, ...]]:
-    """The user's mapping from ``["Disease=DISO", "Gene=GENE,CHEM"]`` (CLI) or a mapping
-    ``{"Disease": ["DISO"]}`` (config). Bad items raise :class:`ConfigError`."""
+    """The user's mapping from ``["Disease=DISO", "Chemical=CHEM,-T126"]`` (CLI) or a mapping
+    ``{"Disease": ["DISO"]}`` (config): label -> semantic groups and ``-TUI`` exclusions. Bad
+    items raise :class:`ConfigError`."""
     if spec is None:
         return {}
     if isinstance(spec, Mapping):
@@ -50,6 +68,7 @@ def parse_label_groups(
                     f"label_groups {label!r}: expected a label and a list of semantic groups, "
                     'e.g. {"Disease": ["DISO"]}'
                 )
+            _check_entries(str(label).strip(), names, "label_groups")
             out[str(label).strip()] = names
         return out
     out = {}
@@ -58,8 +77,10 @@ def parse_label_groups(
         names = tuple(g.strip() for g in rest.split(",") if g.strip())
         if not sep or not label.strip() or not names:
             raise ConfigError(
-                f"--label-groups {item!r}: expected LABEL=GROUP[,GROUP], e.g. Disease=DISO"
+                f"--label-groups {item!r}: expected LABEL=GROUP[,GROUP][,-TUI], e.g. "
+                "Disease=DISO or Chemical=CHEM,-T126"
             )
+        _check_entries(label.strip(), names, "--label-groups")
         out[label.strip()] = names
     return out
 
@@ -73,7 +94,13 @@ def fixed_profile(
 
     ``group_of_type`` (a callable TUI -> group) resolves TUI labels."""
     if label in user:
-        return LabelProfile(label, ProfileSource.USER, groups=frozenset(user[label]))
+        entries = tuple(user[label])
+        return LabelProfile(
+            label,
+            ProfileSource.USER,
+            groups=frozenset(e for e in entries if not e.startswith("-")),
+            excluded_types=frozenset(e[1:] for e in entries if e.startswith("-")),
+        )
     if label in DEFAULT_LABEL_GROUPS:
         return LabelProfile(
             label, ProfileSource.REGISTRY, groups=frozenset(DEFAULT_LABEL_GROUPS[label])

@@ -61,7 +61,8 @@ class ProfileSource(StrEnum):
 @dataclass(frozen=True, slots=True)
 class LabelProfile:
     """The concepts a label may use: those of ``groups`` (semantic groups such as ``DISO``)
-    or, for a profile from evidence, those sharing one of ``types`` (TUIs).
+    or, for a profile from evidence, those sharing one of ``types`` (TUIs); never a concept
+    with one of ``excluded_types`` (the user's ``-TUI`` entries: ``Chemical=CHEM,-T126``).
 
     A profile with neither admits nothing: related concepts of such a label are not used and
     its mentions link only by corpus id or exact name.
@@ -72,6 +73,7 @@ class LabelProfile:
     groups: frozenset[str] = frozenset()
     types: frozenset[str] = frozenset()
     evidence: tuple[str, ...] = ()  # concept ids whose types made an evidence profile
+    excluded_types: frozenset[str] = frozenset()
 
     @property
     def known(self) -> bool:
@@ -79,6 +81,8 @@ class LabelProfile:
 
     def admits(self, types: tuple[str, ...] | frozenset[str], groups: frozenset[str]) -> bool:
         """Whether a concept with these semantic types and groups is in the profile."""
+        if self.excluded_types & set(types):
+            return False
         if self.groups:
             return bool(groups & self.groups)
         if self.types:
@@ -87,19 +91,27 @@ class LabelProfile:
 
     def describe(self) -> str:
         if self.groups:
-            return f"groups {', '.join(sorted(self.groups))} ({self.source.value})"
+            without = (
+                f" without types {', '.join(sorted(self.excluded_types))}"
+                if self.excluded_types
+                else ""
+            )
+            return f"groups {', '.join(sorted(self.groups))}{without} ({self.source.value})"
         if self.types:
             return f"semantic types {', '.join(sorted(self.types))} ({self.source.value})"
         return "no profile (id and exact-name links only, not expanded)"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "label": self.label,
             "source": self.source.value,
             "groups": sorted(self.groups),
             "types": sorted(self.types),
             "evidence": list(self.evidence),
         }
+        if self.excluded_types:  # only when set: profiles written before keep their form
+            out["excluded_types"] = sorted(self.excluded_types)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LabelProfile:
@@ -109,6 +121,7 @@ class LabelProfile:
             groups=frozenset(d.get("groups", ())),
             types=frozenset(d.get("types", ())),
             evidence=tuple(d.get("evidence", ())),
+            excluded_types=frozenset(d.get("excluded_types", ())),
         )
 
 
