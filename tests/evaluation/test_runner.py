@@ -121,6 +121,63 @@ synthetic: {{kg: {synth}}}
     assert retrained["n_synthetic"] == len(lines) - 2  # the parents record is not selected
 
 
+@pytest.mark.slow
+def test_kg_data_in_a_folder_without_origin_is_remade_unless_a_current_run_vouches(
+    tmp_path: Path, tiny_ncbi: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seed folder from before origins were kept holds KG data of unknown settings: it is
+    kept when a finished run of the current settings read it, else made again (it once kept
+    data of the old label profile for a grid copied to try a new one)."""
+    from hilgen_graph.evaluation import data as datamod
+    from hilgen_graph.synthetic import read_synthetic
+
+    made = tmp_path / "made.jsonl"
+    _synthetic(tiny_ncbi["train"], made)
+    calls: list[int] = []
+
+    def fake_kg_arm(sample, kg, seed, eval_sentences=()):  # type: ignore[no-untyped-def]
+        calls.append(len(kg.label_groups))
+        return list(read_synthetic(made))
+
+    monkeypatch.setattr(datamod, "kg_synthetic", fake_kg_arm)
+
+    def config(groups: str) -> Path:
+        cfg_file = tmp_path / f"grid{len(groups)}.yaml"
+        cfg_file.write_text(
+            f"""
+name: tiny
+datasets:
+  - name: tiny_ncbi
+    train: {tiny_ncbi["train"]}
+    dev: {tiny_ncbi["dev"]}
+    test: {tiny_ncbi["test"]}
+k: 2
+seeds: [1]
+variants: [baseline, "kg:synonyms"]
+training: {{lr: 1.0e-4, batch_size: 4, min_steps: 2, max_steps: 2, eval_points: 1}}
+dev_subset: 4
+bootstrap_samples: 20
+ensembles: false
+kg: {{label_groups: {{{groups}}}}}
+""",
+            encoding="utf-8",
+        )
+        return cfg_file
+
+    out = tmp_path / "run"
+    first = run_grid(load_config(config("")), out)
+    assert first.finished == 2 and calls == [0]
+    origin = out / "runs" / "tiny_ncbi" / "seed-1" / "synthetic" / "kg.origin.json"
+    origin.unlink()  # as in a folder from before origins were kept
+    again = run_grid(load_config(config("")), out)
+    assert again.reused == 2 and calls == [0]  # vouched for by the finished kg:synonyms run
+    assert json.loads(origin.read_text())["kg"]["label_groups"] == {}
+    origin.unlink()
+    # a narrower profile: the KG data is made again and its run retrained, the baseline kept
+    changed = run_grid(load_config(config("Disease: [DISO, '-T184']")), out)
+    assert calls == [0, 1] and changed.reused == 1 and changed.finished == 1
+
+
 def _hilgen(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HILGEN_TORCH_THREADS": "1"}
     return subprocess.Popen(

@@ -39,7 +39,7 @@ from hilgen_graph.atomic import write_json, write_text
 from hilgen_graph.corpus.kshot import KShotSample
 from hilgen_graph.errors import ConfigError, HilgenError
 from hilgen_graph.evaluation import data as datamod
-from hilgen_graph.evaluation.config import EvalConfig, parse_variant
+from hilgen_graph.evaluation.config import EvalConfig, arms_read, parse_variant
 from hilgen_graph.evaluation.encoders import check_encoder_name, resolve_encoder
 from hilgen_graph.evaluation.ensemble import choose_best
 from hilgen_graph.evaluation.examples import TaggedSentence, entity_types
@@ -235,11 +235,18 @@ def _synthetic_for(
         origin = _synthetic_origin(config, arm, given)
         origin_file = saved.with_suffix(".origin.json")
         if saved.is_file():
-            # made from the same settings or file (a folder from before origins were kept:
-            # taken as it is)
-            if not origin_file.is_file() or read_json(origin_file) == origin:
+            # made from the same settings or file. In a folder from before origins were kept,
+            # a given file is simply read again; KG data is vouched for by a finished run of
+            # the current settings that read it (the fingerprint covers the KG settings)
+            if origin_file.is_file():
+                same = read_json(origin_file) == origin
+            else:
+                same = given is None and _current_run_read(config, prep.name, seed_dir, arm)
+            if same:
                 out[arm] = list(read_synthetic(saved))
                 datamod.check_seed_sentences(out[arm], drawn, saved)
+                if not origin_file.is_file():
+                    write_json(origin_file, origin)
                 continue
             emit(RunEvent("stage", f"{prep.name} seed {seed}: {arm} settings changed; remaking"))
         if given is not None:
@@ -254,6 +261,19 @@ def _synthetic_for(
         write_json(origin_file, origin)
         out[arm] = records
     return out
+
+
+def _current_run_read(config: EvalConfig, dataset: str, seed_dir: Path, arm: str) -> bool:
+    """Whether a finished run in ``seed_dir`` read ``arm``'s data under the current settings
+    (its fingerprint covers the arm's settings and file)."""
+    for res_file in sorted(seed_dir.glob("*/result.json")):
+        done = read_json(res_file)
+        variant = str(done.get("variant", ""))
+        if arm in arms_read(variant) and done.get("fingerprint") == config.fingerprint(
+            dataset, variant
+        ):
+            return True
+    return False
 
 
 def _synthetic_origin(config: EvalConfig, arm: str, given: Path | None) -> dict[str, Any]:
