@@ -53,6 +53,20 @@ def _synthetic(train: Path, out: Path, seed: int = 1, k: int = 2) -> Path:
     return out
 
 
+def _tiny_grid(tiny: dict[str, Path]) -> str:
+    """The head of a one-seed, 2-shot grid config on the tiny NCBI-like corpus."""
+    return f"""
+name: tiny
+datasets:
+  - name: tiny_ncbi
+    train: {tiny["train"]}
+    dev: {tiny["dev"]}
+    test: {tiny["test"]}
+k: 2
+seeds: [1]
+"""
+
+
 @pytest.mark.slow
 def test_interrupted_grid_resumes_and_records_failures(
     tmp_path: Path, tiny_ncbi: dict[str, Path]
@@ -60,16 +74,8 @@ def test_interrupted_grid_resumes_and_records_failures(
     synth = _synthetic(tiny_ncbi["train"], tmp_path / "kg.jsonl")
     cfg_file = tmp_path / "grid.yaml"
     cfg_file.write_text(
-        f"""
-name: tiny
-datasets:
-  - name: tiny_ncbi
-    train: {tiny_ncbi["train"]}
-    dev: {tiny_ncbi["dev"]}
-    test: {tiny_ncbi["test"]}
-k: 2
-seeds: [1]
-variants: [baseline, "kg:synonyms", "kg:parents"]
+        _tiny_grid(tiny_ncbi)
+        + f"""variants: [baseline, "kg:synonyms", "kg:parents"]
 model: [linear, nnshot]
 training: {{lr: 1.0e-4, batch_size: 4, min_steps: 2, max_steps: 2, eval_points: 1}}
 dev_subset: 4
