@@ -104,3 +104,52 @@ def test_error_exit_code_through_main(tmp_path: Path, data_root: Path) -> None:
     )
     assert proc.returncode == 1
     assert "unknown layer(s) 'nope'" in proc.stderr
+
+
+def test_label_groups_exclude_semantic_types(
+    free_store: Path, data_root: Path, tmp_path: Path
+) -> None:
+    """``--label-groups Chemical=CHEM,-T116``: no protein is put in a chemical's place."""
+    from hilgen_graph.graph.backends import open_store
+
+    bc5cdr = data_root / "ner/bc5cdr/pubtator/CDR_TrainingSet.PubTator.txt"
+    types: dict[str, list[set[str]]] = {}
+    for groups in ("Chemical=CHEM", "Chemical=CHEM,-T116"):
+        out = tmp_path / f"{len(groups)}.jsonl"
+        args = [
+            "augment", "kg", "--corpus", str(bc5cdr), "--k", "5", "--seed", "1",
+            "--store", str(free_store), "--label-groups", groups, "--out", str(out), "--json",
+        ]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        store = open_store("embedded", path=free_store, read_only=True)
+        try:
+            types[groups] = [
+                set(c.semantic_types)
+                for r in read_synthetic(out)
+                if r.provenance.replaced_entity is not None
+                and r.provenance.replaced_entity.label == "Chemical"
+                and (c := store.concept(r.provenance.related_concept_id or "")) is not None
+            ]
+        finally:
+            store.close()
+    assert any("T116" in t for t in types["Chemical=CHEM"])
+    assert types["Chemical=CHEM,-T116"] and not any(
+        "T116" in t for t in types["Chemical=CHEM,-T116"]
+    )
+    bad = runner.invoke(
+        app,
+        [
+            "augment",
+            "kg",
+            "--corpus",
+            str(bc5cdr),
+            "--store",
+            str(free_store),
+            "--label-groups",
+            "Chemical=CHEM,-protein",
+            "--out",
+            str(tmp_path / "x.jsonl"),
+        ],
+    )
+    assert bad.exit_code != 0 and "-protein" in str(bad.exception or bad.output)
