@@ -248,7 +248,8 @@ def _synthetic_for(
                 if not origin_file.is_file():
                     write_json(origin_file, origin)
                 continue
-            emit(RunEvent("stage", f"{prep.name} seed {seed}: {arm} settings changed; remaking"))
+            why = "settings changed" if origin_file.is_file() else "origin not recorded"
+            emit(RunEvent("stage", f"{prep.name} seed {seed}: {arm} data {why}; remaking"))
         if given is not None:
             records = list(read_synthetic(given))
             datamod.check_seed_sentences(records, drawn, given)
