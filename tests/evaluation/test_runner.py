@@ -128,12 +128,13 @@ synthetic: {{kg: {synth}}}
 
 
 @pytest.mark.slow
-def test_kg_data_in_a_folder_without_origin_is_remade_unless_a_current_run_vouches(
+def test_kg_data_is_remade_when_its_origin_is_unknown_or_changed(
     tmp_path: Path, tiny_ncbi: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A seed folder from before origins were kept holds KG data of unknown settings: it is
-    kept when a finished run of the current settings read it, else made again (it once kept
-    data of the old label profile for a grid copied to try a new one)."""
+    """KG data is remade when its origin (settings, KG-arm code, store) is not recorded or
+    differs; a run is retrained only when the records it selects change. (A grid's NCBI-disease
+    data made by older grounding code was once kept and trained on, because the folder had no
+    origin record.)"""
     from hilgen_graph.evaluation import data as datamod
     from hilgen_graph.synthetic import read_synthetic
 
@@ -174,14 +175,21 @@ kg: {{label_groups: {{{groups}}}}}
     first = run_grid(load_config(config("")), out)
     assert first.finished == 2 and calls == [0]
     origin = out / "runs" / "tiny_ncbi" / "seed-1" / "synthetic" / "kg.origin.json"
-    origin.unlink()  # as in a folder from before origins were kept
+    recorded = json.loads(origin.read_text())
+    assert recorded["kg"]["label_groups"] == {} and recorded["code"] == datamod.kg_code_digest()
+    assert run_grid(load_config(config("")), out).reused == 2 and calls == [0]  # kept
+    origin.unlink()  # as in a folder from before origins were kept: made again, same records
     again = run_grid(load_config(config("")), out)
-    assert again.reused == 2 and calls == [0]  # vouched for by the finished kg:synonyms run
-    assert json.loads(origin.read_text())["kg"]["label_groups"] == {}
-    origin.unlink()
-    # a narrower profile: the KG data is made again and its run retrained, the baseline kept
+    assert again.reused == 2 and calls == [0, 0]
+    # other KG-arm code made the saved data: made again; the same records keep the run
+    origin.write_text(json.dumps({**recorded, "code": "older"}), encoding="utf-8")
+    assert run_grid(load_config(config("")), out).reused == 2 and calls == [0, 0, 0]
+    # other records: the run that read them is retrained, the baseline kept
+    _synthetic(tiny_ncbi["train"], made)
+    lines = made.read_text(encoding="utf-8").splitlines()
+    made.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
     changed = run_grid(load_config(config("Disease: [DISO, '-T184']")), out)
-    assert calls == [0, 1] and changed.reused == 1 and changed.finished == 1
+    assert calls == [0, 0, 0, 1] and changed.reused == 1 and changed.finished == 1
 
 
 def _hilgen(*args: str) -> subprocess.Popen[str]:

@@ -3,6 +3,7 @@ registry), k-shot samples (corpus sampler) and KG-arm synthetic data (expansion)
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,6 +145,37 @@ def store_dir(graph: str) -> Path:
             "`graph: free` (MeSH + Disease Ontology + Semantic Network, built on first use)"
         )
     return path
+
+
+# the packages whose code decides what the KG arm writes (the walk, names, linking, the
+# store's queries, tokenising and retagging, the held-out guard)
+KG_CODE_PACKAGES: tuple[str, ...] = ("grounding", "kg_arm", "graph", "corpus", "validation")
+
+
+def kg_code_digest() -> str:
+    """One hash of the source of :data:`KG_CODE_PACKAGES`: KG data saved by other code is
+    remade (a run is retrained only when the records it selects change)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for pkg in KG_CODE_PACKAGES:
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def kg_store_fingerprint(kg: KGConfig) -> str | None:
+    """The fingerprint of the KG arm's store, ``None`` when it is not built yet."""
+    from hilgen_graph.graph.backends import open_store
+
+    path = store_dir(kg.graph)
+    if not (path / "graph.lbug").is_file():
+        return None
+    store = open_store("embedded", path=path, read_only=True)
+    try:
+        return store.fingerprint()
+    finally:
+        store.close()
 
 
 def kg_synthetic(

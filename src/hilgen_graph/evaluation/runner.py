@@ -39,7 +39,7 @@ from hilgen_graph.atomic import write_json, write_text
 from hilgen_graph.corpus.kshot import KShotSample
 from hilgen_graph.errors import ConfigError, HilgenError
 from hilgen_graph.evaluation import data as datamod
-from hilgen_graph.evaluation.config import EvalConfig, arms_read, parse_variant
+from hilgen_graph.evaluation.config import EvalConfig, parse_variant
 from hilgen_graph.evaluation.encoders import check_encoder_name, resolve_encoder
 from hilgen_graph.evaluation.ensemble import choose_best
 from hilgen_graph.evaluation.examples import TaggedSentence, entity_types
@@ -235,18 +235,12 @@ def _synthetic_for(
         origin = _synthetic_origin(config, arm, given)
         origin_file = saved.with_suffix(".origin.json")
         if saved.is_file():
-            # made from the same settings or file. In a folder from before origins were kept,
-            # a given file is simply read again; KG data is vouched for by a finished run of
-            # the current settings that read it (the fingerprint covers the KG settings)
-            if origin_file.is_file():
-                same = read_json(origin_file) == origin
-            else:
-                same = given is None and _current_run_read(config, prep.name, seed_dir, arm)
-            if same:
+            # made from the same file, or by the same KG-arm code and settings from the same
+            # store; data without a record of its origin is made again (cheap next to
+            # training: a run is retrained only if the records it selects differ)
+            if origin_file.is_file() and read_json(origin_file) == origin:
                 out[arm] = list(read_synthetic(saved))
                 datamod.check_seed_sentences(out[arm], drawn, saved)
-                if not origin_file.is_file():
-                    write_json(origin_file, origin)
                 continue
             why = "settings changed" if origin_file.is_file() else "origin not recorded"
             emit(RunEvent("stage", f"{prep.name} seed {seed}: {arm} data {why}; remaking"))
@@ -256,6 +250,7 @@ def _synthetic_for(
         elif arm == "kg":
             emit(RunEvent("stage", f"{prep.name} seed {seed}: KG arm on {len(sample)} sentences"))
             records = datamod.kg_synthetic(sample, config.kg, seed, prep.eval_sentences)
+            origin = _synthetic_origin(config, arm, given)  # the store exists now
         else:
             raise ConfigError(f"no data for arm {arm!r}: set `synthetic.{arm}` in the config")
         write_synthetic(saved, records)
@@ -264,26 +259,19 @@ def _synthetic_for(
     return out
 
 
-def _current_run_read(config: EvalConfig, dataset: str, seed_dir: Path, arm: str) -> bool:
-    """Whether a finished run in ``seed_dir`` read ``arm``'s data under the current settings
-    (its fingerprint covers the arm's settings and file)."""
-    for res_file in sorted(seed_dir.glob("*/result.json")):
-        done = read_json(res_file)
-        variant = str(done.get("variant", ""))
-        if arm in arms_read(variant) and done.get("fingerprint") == config.fingerprint(
-            dataset, variant
-        ):
-            return True
-    return False
-
-
 def _synthetic_origin(config: EvalConfig, arm: str, given: Path | None) -> dict[str, Any]:
     """What a seed folder's saved synthetic data was made from: the given file (path and
-    content hash) or the KG arm's settings; saved data made otherwise is remade."""
+    content hash) or the KG arm's settings, the digest of its code and the store's
+    fingerprint; saved data made otherwise is remade."""
     if given is not None:
         digest = hashlib.sha256(given.read_bytes()).hexdigest() if given.is_file() else ""
         return {"arm": arm, "file": str(given), "sha256": digest}
-    return {"arm": arm, "kg": config.kg.model_dump(mode="json")}
+    return {
+        "arm": arm,
+        "kg": config.kg.model_dump(mode="json"),
+        "code": datamod.kg_code_digest(),
+        "store": datamod.kg_store_fingerprint(config.kg),
+    }
 
 
 def _select(
