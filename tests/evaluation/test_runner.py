@@ -151,16 +151,8 @@ def test_kg_data_is_remade_when_its_origin_is_unknown_or_changed(
     def config(groups: str) -> Path:
         cfg_file = tmp_path / f"grid{len(groups)}.yaml"
         cfg_file.write_text(
-            f"""
-name: tiny
-datasets:
-  - name: tiny_ncbi
-    train: {tiny_ncbi["train"]}
-    dev: {tiny_ncbi["dev"]}
-    test: {tiny_ncbi["test"]}
-k: 2
-seeds: [1]
-variants: [baseline, "kg:synonyms"]
+            _tiny_grid(tiny_ncbi)
+            + f"""variants: [baseline, "kg:synonyms"]
 training: {{lr: 1.0e-4, batch_size: 4, min_steps: 2, max_steps: 2, eval_points: 1}}
 dev_subset: 4
 bootstrap_samples: 20
