@@ -53,8 +53,8 @@ def _synthetic(train: Path, out: Path, seed: int = 1, k: int = 2) -> Path:
     return out
 
 
-def _tiny_grid(tiny: dict[str, Path]) -> str:
-    """The head of a one-seed, 2-shot grid config on the tiny NCBI-like corpus."""
+def _tiny_grid(tiny: dict[str, Path], seeds: str = "[1]") -> str:
+    """The head of a 2-shot grid config on the tiny NCBI-like corpus."""
     return f"""
 name: tiny
 datasets:
@@ -63,7 +63,7 @@ datasets:
     dev: {tiny["dev"]}
     test: {tiny["test"]}
 k: 2
-seeds: [1]
+seeds: {seeds}
 """
 
 
@@ -204,16 +204,8 @@ def test_two_shard_processes_merge_into_the_whole_grid(
     synth = tmp_path / "kg-{seed}.jsonl"
     cfg_file = tmp_path / "grid.yaml"
     cfg_file.write_text(
-        f"""
-name: tiny
-datasets:
-  - name: tiny_ncbi
-    train: {tiny_ncbi["train"]}
-    dev: {tiny_ncbi["dev"]}
-    test: {tiny_ncbi["test"]}
-k: 2
-seeds: [1, 2]
-variants: [baseline, "kg:synonyms"]
+        _tiny_grid(tiny_ncbi, seeds="[1, 2]")
+        + f"""variants: [baseline, "kg:synonyms"]
 model: [linear]
 training: {{lr: 1.0e-4, batch_size: 4, steps: 2, gold_per_batch: 2, eval_every: 1}}
 dev_subset: 4

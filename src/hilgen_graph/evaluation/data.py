@@ -3,6 +3,7 @@ registry), k-shot samples (corpus sampler) and KG-arm synthetic data (expansion)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -152,6 +153,7 @@ def store_dir(graph: str) -> Path:
 KG_CODE_PACKAGES: tuple[str, ...] = ("grounding", "kg_arm", "graph", "corpus", "validation")
 
 
+@functools.cache  # the code does not change under a running process: read it once
 def kg_code_digest() -> str:
     """One hash of the source of :data:`KG_CODE_PACKAGES`: KG data saved by other code is
     remade (a run is retrained only when the records it selects change)."""
