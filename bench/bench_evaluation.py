@@ -8,10 +8,13 @@ sides alike; the ratio
 optimisation loop only (the project: its per-step time; the Trainer: ``on_train_begin`` to
 ``on_train_end``); the wall time of each whole call (model load included) is recorded too.
 ``ratio_of_best`` compares each side's fastest round, the figure least moved by other load.
+The comparison runs twice: in float32 and with bfloat16 autocast (``precision: bf16``; the
+Trainer's ``bf16=True``), and the project loop's bf16 / fp32 speed-up is recorded beside it.
 
 Other baselines measured in the same process: inference with length-sorted batches vs corpus-order
 batches; nnshot nearest-neighbour scoring with one chunked matrix product vs a per-query loop;
-batched Viterbi vs one sentence at a time. Real MiniLM and real NCBI-disease sentences.
+batched Viterbi vs one sentence at a time; bf16 vs fp32 inference. Real MiniLM and real
+NCBI-disease sentences.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ def _hf_trainer(
             disable_tqdm=True,
             seed=1,
             dataloader_num_workers=0,
+            bf16=s.precision == "bf16",
         )
         trainer = Trainer(
             model=model,
@@ -134,14 +138,19 @@ def _hf_trainer(
     return Clock.end - Clock.begin, time.perf_counter() - wall, str(args.optim)
 
 
-def trainer_comparison(quick: bool = False) -> dict[str, Any]:
+def trainer_comparison(quick: bool = False, precision: str = "fp32") -> dict[str, Any]:
     """The project's training loop vs ``transformers.Trainer``, same data and settings."""
     n, steps, rounds = (48, 6, 1) if quick else (160, 40, 4)
     sents = _ncbi(n)
     labels = LabelSet.from_types(["Disease"])
     enc_dir = resolve_encoder("minilm")
     settings = TrainSettings(
-        batch_size=16, max_length=128, steps=steps, eval_points=1, threads=torch_threads()
+        batch_size=16,
+        max_length=128,
+        steps=steps,
+        eval_points=1,
+        threads=torch_threads(),
+        precision=precision,
     )
     torch.set_num_threads(torch_threads())
     load_before = os.getloadavg()[0]
@@ -166,6 +175,7 @@ def trainer_comparison(quick: bool = False) -> dict[str, Any]:
             }
         )
     return {
+        "precision": precision,
         "sentences": n,
         "batch_size": 16,
         "max_length": 128,
@@ -204,6 +214,14 @@ def run(quick: bool = False) -> dict[str, Any]:
     )
     out["train_sentences_per_second"] = round(tagger.train_sentences_per_second, 2)
     out["training_loop_vs_trainer"] = trainer_comparison(quick)
+    bf16 = trainer_comparison(quick, "bf16")
+    out["training_loop_vs_trainer_bf16"] = bf16
+    fp32_rounds = out["training_loop_vs_trainer"]["rounds"]
+    out["project_loop_bf16_vs_fp32"] = round(
+        max(r["project_sentences_per_second"] for r in bf16["rounds"])
+        / max(r["project_sentences_per_second"] for r in fp32_rounds),
+        2,
+    )
 
     tok = load_tokenizer(enc_dir)
     model = load_model(enc_dir, labels).eval()
@@ -215,6 +233,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     out["inference_sentences_per_second"] = round(sorted_sps, 2)
     out["inference_unsorted_sentences_per_second"] = round(unsorted_sps, 2)
     out["inference_sorted_vs_unsorted"] = round(sorted_sps / unsorted_sps, 2)
+    e16 = encode(model, tok, words, batch_size=32, want_hidden=False, precision="bf16")
+    out["inference_bf16_sentences_per_second"] = round(len(words) / e16.seconds, 2)
+    out["inference_bf16_vs_fp32"] = round(e.seconds / e16.seconds, 2)
 
     # nnshot decoding on random normalised embeddings of the encoder's width
     gen = torch.Generator().manual_seed(0)

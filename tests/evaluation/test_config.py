@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.evaluation.config import EvalConfig, load_config, parse_variant
@@ -150,6 +151,35 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
         assert a.fingerprint("ncbi_disease", v) == narrow.fingerprint("ncbi_disease", v)
     for v in ("kg:all", "kg:synonyms", "kg+llm"):
         assert a.fingerprint("ncbi_disease", v) != narrow.fingerprint("ncbi_disease", v)
+    # the numeric precision: fp32 (the default) hashes as before it existed, bf16 changes
+    # every variant, the baseline included
+    fp32 = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {precision: fp32}\n")
+    bf16 = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {precision: bf16}\n")
+    for v in ("baseline", "kg:all", "llm:all", "kg+llm"):
+        assert a.fingerprint("ncbi_disease", v) == fp32.fingerprint("ncbi_disease", v)
+        assert a.fingerprint("ncbi_disease", v) != bf16.fingerprint("ncbi_disease", v)
+    with pytest.raises(ConfigError, match="precision"):
+        _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {precision: fp16}\n")
+
+
+def test_auto_precision_hashes_what_it_resolves_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A grid resumed on hardware without native bfloat16 must not reuse bf16 runs."""
+    from hilgen_graph.evaluation import precision
+
+    cfg = {
+        p: _cfg(tmp_path, f"datasets: [ncbi_disease]\nseeds: [1]\ntraining: {{precision: {p}}}\n")
+        for p in ("fp32", "bf16", "auto")
+    }
+    for native, same in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda native=native: native)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        assert cfg["auto"].training.resolved_precision() == same
+        for v in ("baseline", "kg:all"):
+            assert cfg["auto"].fingerprint("ncbi_disease", v) == cfg[same].fingerprint(
+                "ncbi_disease", v
+            )
 
 
 def test_variants_select_their_records(tmp_path: Path) -> None:

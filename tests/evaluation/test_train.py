@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from hilgen_graph.corpus.load import load_corpus
 from hilgen_graph.errors import EvaluationError
@@ -61,6 +62,35 @@ def test_real_minilm_trains_and_predicts_both_families(tiny_ncbi: dict[str, Path
     assert [h["step"] for h in aug.history] == [1, 2]
     other = train_tagger(train, dev, labels, resolve_encoder("minilm"), fixed, seed=2)
     assert other.initial_head != tagger.initial_head
+
+
+@pytest.mark.slow
+def test_bf16_forward_passes_train_and_predict(tiny_ncbi: dict[str, Path]) -> None:
+    """precision bf16: the same plan and head, float32 weights and outputs, valid tags."""
+    sents = [TaggedSentence.from_sentence(s) for s in load_corpus(tiny_ncbi["train"]).sentences]
+    train, dev, test = sents[:4], sents[4:8], sents[8:12]
+    labels = LabelSet.from_types(["Disease"])
+    enc = resolve_encoder("minilm")
+    fixed = dict(lr=1e-4, batch_size=4, steps=2, gold_per_batch=2, eval_every=1)
+    fp32 = train_tagger(train, dev, labels, enc, TrainSettings(**fixed), seed=1)
+    bf16 = train_tagger(
+        train,
+        dev,
+        labels,
+        enc,
+        TrainSettings(**fixed, precision="bf16"),
+        seed=1,
+        families=("linear", "nnshot"),
+    )
+    assert bf16.initial_head == fp32.initial_head
+    assert bf16.train_sentence_passes == fp32.train_sentence_passes == 4  # 2 steps x 2 gold
+    assert all(p.dtype == torch.float32 for p in bf16.model.parameters())
+    preds, _ = bf16.predict([s.words for s in test])
+    for fam in ("linear", "nnshot"):
+        assert [len(p) for p in preds[fam]] == [len(s.words) for s in test]
+        assert {t for p in preds[fam] for t in p} <= set(labels.labels)
+    with pytest.raises(EvaluationError, match="unknown precision 'fp16'; available: fp32, bf16"):
+        train_tagger(train, dev, labels, enc, TrainSettings(**fixed, precision="fp16"), seed=1)
 
 
 def test_fixed_budget_gives_every_variant_the_same_gold_passes() -> None:

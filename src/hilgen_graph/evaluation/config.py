@@ -57,6 +57,16 @@ class TrainingConfig(BaseModel):
     nnshot_temperature: float = Field(default=0.05, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None
+    # forward passes in float32, or under bfloat16 autocast (about 2x faster on CPUs with
+    # AVX512-BF16/AMX and on recent GPUs; slower where bfloat16 is emulated); auto: bf16 where
+    # native. The resolved precision is what the fingerprint hashes (see evaluation.precision)
+    precision: Literal["fp32", "bf16", "auto"] = "fp32"
+
+    def resolved_precision(self) -> str:
+        from hilgen_graph.evaluation.precision import resolve_precision
+        from hilgen_graph.evaluation.train import pick_device
+
+        return resolve_precision(self.precision, pick_device(self.device))
 
     @model_validator(mode="after")
     def _budget(self) -> TrainingConfig:
@@ -207,11 +217,13 @@ class EvalConfig(BaseModel):
                 "model",
             },
         )
+        # runs resumed on other hardware: "auto" counts as what it resolves to there
+        keep["training"]["precision"] = self.training.resolved_precision()
         used = arms_read(variant) if variant is not None else None
         if used is not None:
             keep["synthetic"] = {a: p for a, p in keep["synthetic"].items() if a in used}
         for (section, key), (default, arms) in LATER_SETTINGS.items():
-            moot = used is not None and not (used & arms)
+            moot = arms is not None and used is not None and not (used & arms)
             if moot or keep[section][key] == default:
                 keep[section].pop(key)  # hashes as before the setting existed
         for (section, key), (default, arms) in ARM_SETTINGS.items():
@@ -252,11 +264,12 @@ def load_config(path: str | Path) -> EvalConfig:
 
 
 # Settings added after grids had run: (section, key) -> (default, the arms whose data it
-# changes). At its default, or for a variant that reads none of those arms, a setting is left
-# out of the fingerprint, so finished runs keep their hashes.
-LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str]]] = {
+# changes, None: every variant). At its default, or for a variant that reads none of those
+# arms, a setting is left out of the fingerprint, so finished runs keep their hashes.
+LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str] | None]] = {
     ("training", "synthetic_balance"): ("none", {"kg", "llm"}),
     ("kg", "semantic_type_match"): ("shared", {"kg"}),
+    ("training", "precision"): ("fp32", None),
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

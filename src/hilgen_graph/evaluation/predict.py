@@ -4,6 +4,8 @@ One forward pass gives, per sentence, the head's logits and the last hidden stat
 first sub-token; the linear family decodes the logits (argmax), the nnshot family decodes the
 hidden states against a support set (see ``nnshot``). Sentences are batched sorted by length.
 Words cut off by the ``max_length`` limit are tagged ``O`` and counted in ``truncated_words``.
+With ``precision="bf16"`` the forward pass runs under bfloat16 autocast (``precision``); logits
+and hidden states are handed on as float32 either way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hilgen_graph.evaluation.nnshot import (
     label_scores,
     viterbi_batch,
 )
+from hilgen_graph.evaluation.precision import autocast
 
 
 @dataclass
@@ -49,6 +52,7 @@ def encode(
     batch_size: int = 64,
     device: torch.device | None = None,
     want_hidden: bool = True,
+    precision: str = "fp32",
 ) -> Encoded:
     """Run the model over ``words`` (one list of words per sentence) in inference mode."""
     dev = device or next(model.parameters()).device
@@ -60,7 +64,7 @@ def encode(
     was_training = model.training
     model.eval()
     started = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(dev, precision):
         for b in range(0, n, batch_size):
             idx = order[b : b + batch_size]
             batch = tokenizer(  # type: ignore[operator]
@@ -122,10 +126,16 @@ def build_support(
     *,
     max_length: int = 128,
     batch_size: int = 64,
+    precision: str = "fp32",
 ) -> SupportSet:
     """Every (kept) training token's normalised hidden state with its gold label."""
     enc = encode(
-        model, tokenizer, [s.words for s in train], max_length=max_length, batch_size=batch_size
+        model,
+        tokenizer,
+        [s.words for s in train],
+        max_length=max_length,
+        batch_size=batch_size,
+        precision=precision,
     )
     tag_ids = []
     for s, kept in zip(train, enc.kept, strict=True):

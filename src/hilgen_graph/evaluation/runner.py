@@ -388,6 +388,7 @@ def run_one(
         "n_synthetic": len(synthetic),
         "synthetic_digest": synthetic_digest(synthetic),
         "steps": tagger.steps,
+        "precision": tagger.settings.precision,  # as resolved for this run ("auto")
         "pairing": pairing.model_dump(),
         "budget": budget.model_dump(),
         "history": tagger.history,

@@ -22,10 +22,14 @@ checkpoint with the best dev strict F1 (ties go to the later step), and the whol
 returned (``history``). The classification head is initialised from the seed alone (the same
 initial head for every variant of a seed; its digest is returned as ``initial_head``). Torch uses
 ``os.cpu_count()`` threads (or the configured number) and the GPU when one is present.
+``precision: bf16`` runs every forward pass (training, dev and test) under bfloat16 autocast
+(``auto``: where the hardware has it; see ``precision``); the loss, gradients, weights and the
+optimiser state stay float32.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -45,6 +49,7 @@ from hilgen_graph.evaluation.examples import TaggedSentence
 from hilgen_graph.evaluation.labels import IGNORE_INDEX, LabelSet, align_labels
 from hilgen_graph.evaluation.metrics import strict_f1
 from hilgen_graph.evaluation.nnshot import SupportSet, Transitions
+from hilgen_graph.evaluation.precision import autocast, resolve_precision
 from hilgen_graph.evaluation.predict import (
     Encoded,
     build_support,
@@ -77,6 +82,7 @@ class TrainSettings:
     gold_per_batch: int | None = None  # gold sentences in every batch (fixed-budget rule)
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
     synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
+    precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where native; see ``precision``)
 
     def steps_for(self, n_train: int) -> int:
         if self.steps is not None:
@@ -254,6 +260,7 @@ class TrainedTagger:
                     max_length=self.settings.max_length,
                     batch_size=self.settings.eval_batch_size,
                     want_hidden="nnshot" in self.families,
+                    precision=self.settings.precision,
                 )
                 cache[res.best_step] = enc
                 timing["inference_seconds"] = timing.get("inference_seconds", 0.0) + enc.seconds
@@ -269,6 +276,7 @@ class TrainedTagger:
                     self.labels,
                     max_length=self.settings.max_length,
                     batch_size=self.settings.eval_batch_size,
+                    precision=self.settings.precision,
                 )
                 dec = decode_nnshot(
                     enc,
@@ -350,6 +358,10 @@ def train_tagger(
     torch.set_num_threads(torch_threads(settings.threads))
     set_seed(seed)
     device = pick_device(settings.device)
+    # the precision this run uses ("auto" resolved), kept in the tagger's settings for predict()
+    settings = dataclasses.replace(
+        settings, precision=resolve_precision(settings.precision, device)
+    )
     tokenizer = load_tokenizer(encoder_dir)
     model = load_model(encoder_dir, labels).to(device)
     initial_head = head_digest(model)
@@ -416,7 +428,10 @@ def train_tagger(
             inp[r, : len(x)] = torch.tensor(x)
             att[r, : len(x)] = 1
             lab[r, : len(y)] = torch.tensor(y)
-        out = model(input_ids=inp.to(device), attention_mask=att.to(device), labels=lab.to(device))
+        with autocast(device, settings.precision):
+            out = model(
+                input_ids=inp.to(device), attention_mask=att.to(device), labels=lab.to(device)
+            )
         loss = out.loss
         if not torch.isfinite(loss):
             raise EvaluationError(f"training diverged at step {step}: loss {float(loss)}")
@@ -440,6 +455,7 @@ def train_tagger(
             max_length=settings.max_length,
             batch_size=settings.eval_batch_size,
             want_hidden="nnshot" in families,
+            precision=settings.precision,
         )
         for fam in families:
             if fam == "linear":
@@ -452,6 +468,7 @@ def train_tagger(
                     labels,
                     max_length=settings.max_length,
                     batch_size=settings.eval_batch_size,
+                    precision=settings.precision,
                 )
                 missing = support.missing_labels(labels)
                 tags = decode_nnshot(
