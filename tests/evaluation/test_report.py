@@ -114,3 +114,15 @@ def test_gain_uses_the_baseline_of_the_rows_own_seeds(fake_run: Path) -> None:
     kg = build_report(fake_run)["datasets"]["toy"]["families"]["linear"]["kg:all"]
     assert kg["strict_f1"]["mean"] == pytest.approx(1.0)
     assert kg["gain_points"] == pytest.approx(100 / 3)  # seed 1 only: 1.0 - 2/3
+
+
+def test_budget_line_names_the_precision() -> None:
+    from hilgen_graph.evaluation.report import _budget_lines
+
+    base = {"steps": 300, "batch_size": 16, "gold_per_batch": 8, "eval_every": 25}
+    fp32 = _budget_lines({"training": base})[0]
+    assert fp32.endswith("best step kept.") and "bfloat16" not in fp32
+    bf16 = _budget_lines({"training": {**base, "precision": "bf16"}})[0]
+    assert bf16.endswith("best step kept; forward passes under bfloat16 autocast.")
+    auto = _budget_lines({"training": {**base, "precision": "auto"}})[0]
+    assert auto.endswith("bfloat16 autocast where the hardware has it.")

@@ -537,8 +537,14 @@ def _budget_lines(cfg: dict[str, Any]) -> list[str]:
     text += (
         f"lr {t.get('lr')}, warm-up {t.get('warmup_ratio')}; dev checked "
         + (f"every {every} steps" if every else f"at {t.get('eval_points')} points")
-        + ", best step kept."
+        + ", best step kept"
     )
+    precision = t.get("precision") or "fp32"
+    text += {
+        "fp32": ".",
+        "bf16": "; forward passes under bfloat16 autocast.",
+        "auto": "; forward passes under bfloat16 autocast where the hardware has it.",
+    }.get(precision, f"; precision {precision}.")
     return [text, ""] if t else []
 
 
