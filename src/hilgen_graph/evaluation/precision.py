@@ -9,8 +9,7 @@ supports it), else ``fp32``; the precision a run used is recorded in its ``resul
 Measured on the 2-core development machine (AMD EPYC with AVX512-BF16, MiniLM, one thread):
 training steps about 2.4x and inference about 2.5x faster in bf16; the same grid cells' test F1
 moved by -0.02 points on average, under one point in every cell (README "Evaluation"). Where
-bfloat16 is
-emulated (CPUs without those instructions) it is slower than float32, hence ``auto``.
+bfloat16 is emulated (CPUs without those instructions) it is slower than float32: ``auto``.
 """
 
 from __future__ import annotations
