@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from hilgen_graph.errors import ConfigError
-from hilgen_graph.evaluation.train import TrainSettings
+from hilgen_graph.evaluation.precision import Precision, resolve_precision
+from hilgen_graph.evaluation.train import TrainSettings, pick_device
 
 Family = Literal["linear", "nnshot"]
 DEFAULT_KG_LAYERS = ("synonyms", "semantic_type", "parents", "children", "siblings")
@@ -60,12 +61,9 @@ class TrainingConfig(BaseModel):
     # forward passes in float32, or under bfloat16 autocast (about 2x faster on CPUs with
     # AVX512-BF16/AMX and on recent GPUs; slower where bfloat16 is emulated); auto: bf16 where
     # native. The resolved precision is what the fingerprint hashes (see evaluation.precision)
-    precision: Literal["fp32", "bf16", "auto"] = "fp32"
+    precision: Precision = "fp32"
 
     def resolved_precision(self) -> str:
-        from hilgen_graph.evaluation.precision import resolve_precision
-        from hilgen_graph.evaluation.train import pick_device
-
         return resolve_precision(self.precision, pick_device(self.device))
 
     @model_validator(mode="after")

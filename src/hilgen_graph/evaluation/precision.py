@@ -18,12 +18,14 @@ import functools
 import platform
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Literal, get_args
 
 import torch
 
 from hilgen_graph.errors import EvaluationError
 
-PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "auto")
+Precision = Literal["fp32", "bf16", "auto"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
