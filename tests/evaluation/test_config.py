@@ -162,6 +162,26 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
         _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {precision: fp16}\n")
 
 
+def test_gold_nnshot_support_rehashes_only_the_synthetic_variants(tmp_path: Path) -> None:
+    """nnshot_support train (the default) hashes as before it existed; gold changes the runs
+    that train on synthetic data, not the baseline (whose training set is the gold sample)."""
+    base = "datasets: [ncbi_disease]\nseeds: [1]\n"
+    old = _cfg(tmp_path, base)
+    train = _cfg(tmp_path, base + "training: {nnshot_support: train}\n")
+    gold = _cfg(tmp_path, base + "training: {nnshot_support: gold}\n")
+
+    def hashes(cfg: EvalConfig) -> list[str]:
+        return [
+            cfg.fingerprint("ncbi_disease", v) for v in ("baseline", "kg:all", "llm:all", "kg+llm")
+        ]
+
+    assert hashes(train) == hashes(old)
+    assert hashes(gold)[0] == hashes(old)[0]
+    assert all(g != o for g, o in zip(hashes(gold)[1:], hashes(old)[1:], strict=True))
+    with pytest.raises(ConfigError, match="nnshot_support"):
+        _cfg(tmp_path, base + "training: {nnshot_support: synthetic}\n")
+
+
 def test_auto_precision_hashes_what_it_resolves_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

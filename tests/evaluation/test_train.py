@@ -93,6 +93,48 @@ def test_bf16_forward_passes_train_and_predict(tiny_ncbi: dict[str, Path]) -> No
         train_tagger(train, dev, labels, enc, TrainSettings(**fixed, precision="fp16"), seed=1)
 
 
+@pytest.mark.slow
+def test_gold_support_changes_only_the_nnshot_support(tiny_ncbi: dict[str, Path]) -> None:
+    """nnshot_support gold: the same training and linear family; nnshot's support set holds the
+    gold sentences' tokens only, at the dev checks and at test time."""
+    sents = [TaggedSentence.from_sentence(s) for s in load_corpus(tiny_ncbi["train"]).sentences]
+    gold, synthetic, dev, test = sents[:3], sents[3:7], sents[7:10], sents[10:12]
+    labels = LabelSet.from_types(["Disease"])
+    enc = resolve_encoder("minilm")
+    fixed = dict(lr=1e-4, batch_size=4, steps=2, gold_per_batch=2, eval_every=1)
+    runs = {
+        where: train_tagger(
+            gold,
+            dev,
+            labels,
+            enc,
+            TrainSettings(**fixed, nnshot_support=where),
+            seed=1,
+            families=("linear", "nnshot"),
+            synthetic=synthetic,
+        )
+        for where in ("train", "gold")
+    }
+    every, only_gold = runs["train"], runs["gold"]
+    assert [h["dev_f1_linear"] for h in every.history] == [
+        h["dev_f1_linear"] for h in only_gold.history
+    ]
+    words = [s.words for s in test]
+    assert every.predict(words)[0]["linear"] == only_gold.predict(words)[0]["linear"]
+    n_tokens = {w: r.families["nnshot"].support.embeddings.shape[0] for w, r in runs.items()}
+    gold_words = sum(len(s.words) for s in gold)
+    assert 0 < n_tokens["gold"] <= gold_words < n_tokens["train"]
+    only_gold.families["nnshot"].support = None  # predict() rebuilds it from the same rule
+    _, timing = only_gold.predict(words)
+    assert timing["nnshot_support_tokens"] == n_tokens["gold"]
+
+
+def test_support_sentences_are_the_gold_prefix_or_all() -> None:
+    train = ["g1", "g2", "s1", "s2", "s3"]
+    assert TrainSettings().support_sentences(train, 2) == train
+    assert TrainSettings(nnshot_support="gold").support_sentences(train, 2) == ["g1", "g2"]
+
+
 def test_fixed_budget_gives_every_variant_the_same_gold_passes() -> None:
     s = TrainSettings(batch_size=16, steps=300, gold_per_batch=8, eval_every=25)
     base = s.batch_plan(5, 0, 300, seed=1)

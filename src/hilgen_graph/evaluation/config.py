@@ -62,6 +62,10 @@ class TrainingConfig(BaseModel):
     # AVX512-BF16/AMX and on recent GPUs; slower where bfloat16 is emulated); auto: bf16 where
     # native. The resolved precision is what the fingerprint hashes (see evaluation.precision)
     precision: Precision = "fp32"
+    # the nnshot family's support set: every training sentence (gold + synthetic), or the gold
+    # k-shot sentences only (the synthetic data then shapes the encoder but labels no test
+    # token directly); the linear family and training itself are the same either way
+    nnshot_support: Literal["train", "gold"] = "train"
 
     def resolved_precision(self) -> str:
         return resolve_precision(self.precision, pick_device(self.device))
@@ -268,6 +272,7 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str] | None]] = {
     ("training", "synthetic_balance"): ("none", {"kg", "llm"}),
     ("kg", "semantic_type_match"): ("shared", {"kg"}),
     ("training", "precision"): ("fp32", None),
+    ("training", "nnshot_support"): ("train", {"kg", "llm"}),  # the baseline trains on gold only
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

@@ -1,7 +1,8 @@
 """Nearest-neighbour token decoding (NNShot, Yang & Katiyar 2020; the paper's "DANN" family).
 
 Each query token gets the label of its nearest support token in the encoder's L2-normalised
-hidden-state space. The support set is *every* token of the training data (first sub-tokens),
+hidden-state space. The support set is every token (first sub-token) of the support sentences
+(the whole training data, or the gold k-shot sentences only: ``TrainSettings.nnshot_support``),
 scored with chunked matrix products so memory stays bounded. Optionally a StructShot-style
 Viterbi step turns the per-token scores into a valid IOB2 sequence, with transition
 log-probabilities estimated from the training tags.

@@ -545,6 +545,8 @@ def _budget_lines(cfg: dict[str, Any]) -> list[str]:
         "bf16": "; forward passes under bfloat16 autocast.",
         "auto": "; forward passes under bfloat16 autocast where the hardware has it.",
     }.get(precision, f"; precision {precision}.")
+    if t.get("nnshot_support") == "gold":
+        text += " The nnshot support set is the gold k-shot sentences only."
     return [text, ""] if t else []
 
 

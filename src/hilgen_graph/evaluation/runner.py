@@ -389,6 +389,7 @@ def run_one(
         "synthetic_digest": synthetic_digest(synthetic),
         "steps": tagger.steps,
         "precision": tagger.settings.precision,  # as resolved for this run ("auto")
+        "nnshot_support": tagger.settings.nnshot_support,
         "pairing": pairing.model_dump(),
         "budget": budget.model_dump(),
         "history": tagger.history,

@@ -24,7 +24,8 @@ initial head for every variant of a seed; its digest is returned as ``initial_he
 ``os.cpu_count()`` threads (or the configured number) and the GPU when one is present.
 ``precision: bf16`` runs every forward pass (training, dev and test) under bfloat16 autocast
 (``auto``: where the hardware has it; see ``precision``); the loss, gradients, weights and the
-optimiser state stay float32.
+optimiser state stay float32. The nnshot family's support set is every training sentence, or
+with ``nnshot_support: gold`` the gold k-shot sentences only (training is the same either way).
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ class TrainSettings:
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
     synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where native; see ``precision``)
+    nnshot_support: str = "train"  # train (gold + synthetic) | gold: nnshot's support sentences
+
+    def support_sentences(
+        self, train: Sequence[TaggedSentence], n_gold: int
+    ) -> Sequence[TaggedSentence]:
+        """The sentences whose tokens form the nnshot support set: every training sentence, or
+        with ``nnshot_support="gold"`` only the first ``n_gold`` (the k-shot sample)."""
+        return train[:n_gold] if self.nnshot_support == "gold" else train
 
     def steps_for(self, n_train: int) -> int:
         if self.steps is not None:
@@ -272,7 +281,7 @@ class TrainedTagger:
                 support = res.support or build_support(
                     self.model,
                     self.tokenizer,
-                    self.train,
+                    self.settings.support_sentences(self.train, self.n_gold),
                     self.labels,
                     max_length=self.settings.max_length,
                     batch_size=self.settings.eval_batch_size,
@@ -464,7 +473,7 @@ def train_tagger(
                 support: SupportSet = build_support(
                     model,
                     tokenizer,
-                    train,
+                    settings.support_sentences(train, n_gold),
                     labels,
                     max_length=settings.max_length,
                     batch_size=settings.eval_batch_size,
