@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 
-def _cells(root: Path) -> dict[str, dict[str, Any]]:
+def run_cells(root: Path) -> dict[str, dict[str, Any]]:
+    """Every finished run of a grid folder: its ``result.json`` by ``dataset/seed-N/variant``."""
     out = {}
     for f in sorted((root / "runs").glob("*/seed-*/*/result.json")):
         out[str(f.relative_to(root / "runs"))] = json.loads(f.read_text())
@@ -29,9 +30,9 @@ def _cells(root: Path) -> dict[str, dict[str, Any]]:
 def compare(bf16: Path, fp32: list[Path], family: str = "linear") -> str:
     ref: dict[str, dict[str, Any]] = {}
     for root in fp32:
-        ref.update(_cells(root))
+        ref.update(run_cells(root))
     rows = []
-    for rel, b in _cells(bf16).items():
+    for rel, b in run_cells(bf16).items():
         a = ref.get(rel)
         if a is None or family not in a["families"] or family not in b["families"]:
             continue

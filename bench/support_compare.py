@@ -1,25 +1,24 @@
 """Pair the nnshot family of two run folders of one grid that differ only in
 ``training.nnshot_support`` (e.g. runs/grid-gold-support against runs/grid-bf16).
 
-Usage: python bench/support_compare.py GOLD_DIR TRAIN_DIR; prints a Markdown table per dataset
+Usage: python -m bench.support_compare GOLD_DIR TRAIN_DIR; prints a Markdown table per dataset
 and variant: dev and test strict F1 of nnshot (mean over the seeds both folders finished), the
 per-seed test gain of the gold-only support, whether the linear family is unchanged, and the CPU
 time of the paired cells."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
+
+from bench.precision_compare import run_cells
 
 
-def cells(run_dir: Path) -> dict[tuple[str, int, str], dict]:
-    out = {}
-    for f in sorted(run_dir.glob("runs/*/seed-*/*/result.json")):
-        r = json.loads(f.read_text(encoding="utf-8"))
-        out[(r["dataset"], r["seed"], r["variant"])] = r
-    return out
+def cells(run_dir: Path) -> dict[tuple[str, int, str], dict[str, Any]]:
+    """The grid folder's finished runs by (dataset, seed, variant)."""
+    return {(r["dataset"], r["seed"], r["variant"]): r for r in run_cells(run_dir).values()}
 
 
 def main(gold_dir: str, train_dir: str) -> None:

@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from hilgen_graph.errors import ConfigError
 from hilgen_graph.evaluation.precision import Precision, resolve_precision
-from hilgen_graph.evaluation.train import TrainSettings, pick_device
+from hilgen_graph.evaluation.train import NnshotSupport, TrainSettings, pick_device
 
 Family = Literal["linear", "nnshot"]
 DEFAULT_KG_LAYERS = ("synonyms", "semantic_type", "parents", "children", "siblings")
@@ -65,7 +65,7 @@ class TrainingConfig(BaseModel):
     # the nnshot family's support set: every training sentence (gold + synthetic), or the gold
     # k-shot sentences only (the synthetic data then shapes the encoder but labels no test
     # token directly); the linear family and training itself are the same either way
-    nnshot_support: Literal["train", "gold"] = "train"
+    nnshot_support: NnshotSupport = "train"
 
     def resolved_precision(self) -> str:
         return resolve_precision(self.precision, pick_device(self.device))

@@ -61,6 +61,8 @@ from hilgen_graph.evaluation.predict import (
 
 Family = Literal["linear", "nnshot"]
 FAMILIES: tuple[str, ...] = ("linear", "nnshot")
+# nnshot's support sentences: every training sentence (gold + synthetic) or the gold ones only
+NnshotSupport = Literal["train", "gold"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class TrainSettings:
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
     synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where native; see ``precision``)
-    nnshot_support: str = "train"  # train (gold + synthetic) | gold: nnshot's support sentences
+    nnshot_support: NnshotSupport = "train"
 
     def support_sentences(
         self, train: Sequence[TaggedSentence], n_gold: int
