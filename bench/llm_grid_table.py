@@ -5,7 +5,7 @@ with its funnel stage) written by ``hilgen generate llm --sample .../seed-N/samp
 prints a markdown row per template: candidates, accepted, rejections per stage, the share of
 ``new_context`` sentences among the accepted ones.
 
-    .venv/bin/python bench/llm_grid_table.py bench/results/llm_arm/grid/ncbi 1,2,3,4,5
+    .venv/bin/python bench/llm_grid_table.py bench/results/llm_arm/grid/ncbi_disease 1,2,3,4,5
 """
 
 from __future__ import annotations

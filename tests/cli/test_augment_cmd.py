@@ -12,7 +12,7 @@ from tests.graph.free_store import session_free_store
 from typer.testing import CliRunner
 
 from hilgen_graph.cli import app
-from hilgen_graph.errors import ExpansionError
+from hilgen_graph.errors import ConfigError, ExpansionError
 from hilgen_graph.grounding.layers import LAYERS
 from hilgen_graph.synthetic import read_synthetic
 
@@ -53,6 +53,18 @@ def test_json_contract(free_store: Path, data_root: Path, tmp_path: Path) -> Non
     assert data["linked_entities"] + data["unlinked_entities"] == data["entities"]
     assert len(data["linking"]["unlinked_entities"]) == data["unlinked_entities"]
     assert len(data["eval_files"]) == 2
+    # co-referent mentions are replaced with the mention (seed 1 has repeated mentions)
+    assert data["config"]["mentions"] == "group" and data["coreferent_skipped"] > 0
+    one_out = str(tmp_path / "one.jsonl")
+    one = runner.invoke(
+        app, [one_out if a == str(out) else a for a in args] + ["--mentions", "one"]
+    )
+    assert one.exit_code == 0, one.output
+    alone = json.loads(one.stdout)
+    assert alone["config"]["mentions"] == "one" and alone["coreferent_skipped"] == 0
+    assert alone["written"] > data["written"]
+    bad = runner.invoke(app, [*args, "--mentions", "all"])
+    assert isinstance(bad.exception, ConfigError) and "group, one" in str(bad.exception)
 
 
 def test_rich_summary_and_conll_input(free_store: Path, data_root: Path, tmp_path: Path) -> None:

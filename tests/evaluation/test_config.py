@@ -182,6 +182,26 @@ def test_gold_nnshot_support_rehashes_only_the_synthetic_variants(tmp_path: Path
         _cfg(tmp_path, base + "training: {nnshot_support: synthetic}\n")
 
 
+def test_coreferent_mentions_rehash_only_the_kg_variants(tmp_path: Path) -> None:
+    """kg.mentions group (the default since 2026-12) changes the KG data, so the KG runs; the
+    baseline and the LLM-only runs keep their hashes."""
+    base = "datasets: [ncbi_disease]\nseeds: [1]\n"
+    default = _cfg(tmp_path, base)
+    group = _cfg(tmp_path, base + "kg: {mentions: group}\n")
+    one = _cfg(tmp_path, base + "kg: {mentions: one}\n")
+    assert default.kg.mentions == "group"
+    variants = ("baseline", "llm:all", "kg:all", "kg+llm")
+
+    def hashes(cfg: EvalConfig) -> list[str]:
+        return [cfg.fingerprint("ncbi_disease", v) for v in variants]
+
+    assert hashes(default) == hashes(group)
+    assert hashes(one)[:2] == hashes(group)[:2]
+    assert all(a != b for a, b in zip(hashes(one)[2:], hashes(group)[2:], strict=True))
+    with pytest.raises(ConfigError, match="mentions"):
+        _cfg(tmp_path, base + "kg: {mentions: all}\n")
+
+
 def test_auto_precision_hashes_what_it_resolves_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,7 @@
 
 ``hilgen augment kg --corpus PATH --format pubtator|conll --k 5 --seed 1 --store DIR
 --layers synonyms,semantic_type,parents,children,siblings --top-k 10 --out synth.jsonl [--json]
-[--semantic-type-match shared|exact]
+[--semantic-type-match shared|exact] [--mentions group|one]
 [--dev PATH --test PATH] [--collapse]`` writes the synthetic JSONL and prints a per-layer summary.
 
 With ``--json`` it prints one JSON object (see ``KgReport.as_dict``). Top-level keys: ``out``,
@@ -38,6 +38,7 @@ from hilgen_graph.grounding.label_groups import parse_label_groups
 from hilgen_graph.grounding.layers import LAYERS, PRESETS, parse_layers, preset
 from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD
 from hilgen_graph.kg_arm.augment import KgConfig, KgReport, KgRun, run_kg_arm
+from hilgen_graph.kg_arm.substitution import Mentions
 
 MAX_UNLINKED_SHOWN = 30
 
@@ -103,6 +104,15 @@ def _summary(report: KgReport) -> None:
     )
 
 
+def _mentions(value: str) -> Mentions:
+    try:
+        return Mentions(value)
+    except ValueError:
+        raise ConfigError(
+            f"--mentions {value!r}: allowed: {', '.join(m.value for m in Mentions)}"
+        ) from None
+
+
 def kg(
     corpus: Annotated[Path, typer.Option("--corpus", help="training corpus file")],
     out: Annotated[Path, typer.Option("--out", help="synthetic JSONL to write")],
@@ -152,6 +162,14 @@ def kg(
             "source's set of types)",
         ),
     ] = None,
+    mentions: Annotated[
+        str,
+        typer.Option(
+            "--mentions",
+            help="group: replace a mention with its co-referent mentions (the same text, an "
+            "abbreviation and its long form); one: the mention alone",
+        ),
+    ] = "group",
     any_group: Annotated[
         bool,
         typer.Option("--any-group", help="do not keep related concepts in the label's groups"),
@@ -241,6 +259,7 @@ def kg(
         label_groups=parse_label_groups(label_groups),
         approx_threshold=approx_threshold,
         drop_leakage=not keep_leaks,
+        mentions=_mentions(mentions),
     )
     run = KgRun(
         corpus=corpus,

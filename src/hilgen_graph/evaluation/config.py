@@ -99,6 +99,10 @@ class KGConfig(BaseModel):
     label_groups: dict[str, list[str]] = Field(default_factory=dict)
     # semantic_type layer: "shared" (any type in common) | "exact" (the source's set of types)
     semantic_type_match: Literal["shared", "exact"] = "shared"
+    # a substitution replaces the mention and its co-referent mentions in the sentence (the same
+    # text, an abbreviation and its long form; "X (ABBR)" loses the parenthesis): "group"; or
+    # the one mention, as grids before 2026-12 did: "one" (kg_arm.substitution)
+    mentions: Literal["group", "one"] = "group"
 
     @field_validator("label_groups")
     @classmethod
@@ -273,6 +277,8 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str] | None]] = {
     ("kg", "semantic_type_match"): ("shared", {"kg"}),
     ("training", "precision"): ("fp32", None),
     ("training", "nnshot_support"): ("train", {"kg", "llm"}),  # the baseline trains on gold only
+    # the default changed to "group": a grid without the key remakes its KG runs
+    ("kg", "mentions"): ("one", {"kg"}),
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

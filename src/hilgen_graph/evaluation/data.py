@@ -193,6 +193,7 @@ def kg_synthetic(
     from hilgen_graph.grounding.layers import LayerConfig, parse_layers
     from hilgen_graph.grounding.store_index import index_for_store
     from hilgen_graph.kg_arm.augment import KgConfig, augment_kg
+    from hilgen_graph.kg_arm.substitution import Mentions
     from hilgen_graph.validation.guard import EvalSets
 
     path = store_dir(kg.graph)
@@ -207,6 +208,7 @@ def kg_synthetic(
                 top_k=kg.per_layer, seed=seed, semantic_type_match=kg.semantic_type_match
             ),
             label_groups=parse_label_groups(kg.label_groups),
+            mentions=Mentions(kg.mentions),
         )
         records, _report = augment_kg(
             sample,

@@ -32,7 +32,7 @@ from hilgen_graph.grounding.layers import (
 from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD, Link, Linker, LinkingReport
 from hilgen_graph.grounding.records import Excluded, LabelProfile, RelatedConcept
 from hilgen_graph.grounding.term_index import TermIndex
-from hilgen_graph.kg_arm.substitution import substitute
+from hilgen_graph.kg_arm.substitution import Mentions, coreferent, substitute
 from hilgen_graph.synthetic import Provenance, ReplacedEntity, SyntheticRecord, write_synthetic
 from hilgen_graph.validation.guard import (
     Guard,
@@ -57,6 +57,8 @@ class KgConfig:
     label_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     approx_threshold: float = DEFAULT_APPROX_THRESHOLD
     drop_leakage: bool = True
+    # replace a mention together with its co-referent mentions (group) or alone (one)
+    mentions: Mentions = Mentions.GROUP
 
 
 MAX_EXCLUDED_EXAMPLES = 8
@@ -101,6 +103,9 @@ class KgReport:
     profiles: dict[str, LabelProfile] = field(default_factory=dict)
     profile_excluded: dict[str, ProfileExclusions] = field(default_factory=dict)
     corpus_skipped: list[str] = field(default_factory=list)  # malformed records (--lenient)
+    # linked mentions not expanded on their own: an earlier co-referent mention was, and its
+    # sentences replace them too (mentions=group)
+    coreferent_skipped: int = 0
 
     @property
     def made(self) -> int:
@@ -127,6 +132,7 @@ class KgReport:
             "entities": len(self.linking.links),
             "linked_entities": len(self.linking.linked),
             "unlinked_entities": len(self.linking.unlinked),
+            "coreferent_skipped": self.coreferent_skipped,
             "layers": {name: c.as_dict() for name, c in self.layers.items()},
             "linking": self.linking.as_dict(),
             "knowledge_sources": self.knowledge_sources,
@@ -202,10 +208,25 @@ def augment_kg(
     by_sentence = {s.id: s for s in sentences}
     records: list[SyntheticRecord] = []
     todo = linking.linked
+    expanded: set[tuple[str, tuple[tuple[int, int], ...]]] = set()  # co-reference groups done
+    coreferent_skipped = 0
     for done, link in enumerate(todo, start=1):
         sentence = by_sentence[link.sentence_id]
         ent_index = next(i for i, e in enumerate(sentence.entities) if e == link.entity)
         label = link.entity.label
+        if cfg.mentions is Mentions.GROUP:
+            # a group is expanded once, from its first linked mention: the later ones would
+            # only make the same sentences again
+            group = (
+                sentence.id,
+                tuple((e.start, e.end) for e in coreferent(sentence, link.entity)),
+            )
+            if group in expanded:
+                coreferent_skipped += 1
+                if progress is not None:
+                    progress(done, len(todo))
+                continue
+            expanded.add(group)
         for layer in cfg.layers:
             layer_counts = counts[layer]
             made_any = False
@@ -215,7 +236,9 @@ def augment_kg(
                 layer_counts.filtered.update(walk.dropped)
                 excluded_by_label.setdefault(label, ProfileExclusions()).add(walk.excluded)
                 for n, rel in enumerate(walk.picked):
-                    record = _substituted(sentence, link, ent_index, concept.id, n, rel, sources)
+                    record = _substituted(
+                        sentence, link, ent_index, concept.id, n, rel, sources, cfg.mentions
+                    )
                     if isinstance(record, str):
                         guard.reject(layer_counts, record)
                         continue
@@ -252,10 +275,12 @@ def augment_kg(
             "keep_label_group": cfg.layer_config.keep_label_group,
             "approx_threshold": cfg.approx_threshold,
             "drop_leakage": cfg.drop_leakage,
+            "mentions": str(cfg.mentions),
             "label_groups": {k: list(v) for k, v in cfg.label_groups.items()},
         },
         profiles=profiles,
         profile_excluded=excluded_by_label,
+        coreferent_skipped=coreferent_skipped,
     )
     return records, report
 
@@ -268,10 +293,12 @@ def _substituted(
     n: int,
     rel: RelatedConcept,
     sources: Mapping[str, str],
+    mentions: Mentions = Mentions.GROUP,
 ) -> SyntheticRecord | str:
-    """The synthetic record for substituting ``rel``'s name for the linked mention, or why
-    there is none (a :class:`SubstitutionSkip` text)."""
-    sub = substitute(sentence, link.entity, rel.name)
+    """The synthetic record for substituting ``rel``'s name for the linked mention (and, with
+    ``mentions=group``, its co-referent mentions), or why there is none (a
+    :class:`SubstitutionSkip` text)."""
+    sub = substitute(sentence, link.entity, rel.name, mentions=mentions)
     if sub.value is None:
         return str(sub.skip)
     v = sub.value

@@ -1,21 +1,37 @@
 """Substitute a related concept's name into a gold sentence in place of one entity mention.
 
+The mention is replaced together with the mentions that name the same thing (:func:`coreferent`):
+the same text again, or an abbreviation and its long form (a shared corpus concept id), so a
+sentence never reads "midazolam ... ro 21 3981 ... midazolam". An abbreviation written in
+parentheses right after its long form ("neuroleptic malignant syndrome (NMS)") is dropped with
+its parentheses: the new name has no such abbreviation. ``mentions="one"`` replaces the one
+mention only (the behaviour before 2026-12; kept to reproduce earlier grids).
+
 The new sentence text is re-tokenised with the corpus tokeniser (:func:`hilgen_graph.corpus.
 tokenize.tokenize`), tokens are split at every entity boundary exactly as the corpus readers do,
-and every entity of the sentence (the substituted one and all the others, shifted) is retagged
+and every entity of the sentence (the substituted ones and all the others, shifted) is retagged
 B-/I- with its own label. The result is deterministic: the same inputs give the same output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from hilgen_graph.corpus.records import Entity, Sentence, Token
 from hilgen_graph.corpus.tokenize import split_tokens_at, tokenize
+from hilgen_graph.graph.normalize import normalize
 
 Tokenizer = Callable[[str], list[Token]]
+
+
+class Mentions(StrEnum):
+    """Which mentions one substitution replaces."""
+
+    GROUP = "group"  # the mention and its co-referent mentions (see :func:`coreferent`)
+    ONE = "one"  # the one mention (earlier grids)
 
 
 class SubstitutionSkip(StrEnum):
@@ -37,6 +53,8 @@ class Substituted:
     end: int
     token_start: int  # token span of the substituted name (end-exclusive)
     token_end: int
+    replaced: int = 1  # mentions replaced (the mention and its co-referent ones)
+    dropped: int = 0  # parenthesised abbreviations dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,53 @@ def _match_case(name: str, sentence: Sentence, entity: Entity) -> str:
     return name
 
 
+def _same_span(a: Entity, b: Entity) -> bool:
+    return (a.start, a.end) == (b.start, b.end)
+
+
+def coreferent(sentence: Sentence, entity: Entity) -> tuple[Entity, ...]:
+    """``entity`` and the other mentions of ``sentence`` with its label that name the same
+    thing: the same text (ignoring case and punctuation) or the same corpus concept ids (an
+    abbreviation and its long form; a composite mention such as "breast and ovarian cancer"
+    shares none with "ovarian cancer"), in text order."""
+    key = normalize(entity.text)
+    ids = frozenset(entity.concept_ids)
+    return tuple(
+        sorted(
+            (
+                e
+                for e in sentence.entities
+                if _same_span(e, entity)
+                or (
+                    e.label == entity.label
+                    and (
+                        normalize(e.text) == key or (bool(ids) and frozenset(e.concept_ids) == ids)
+                    )
+                )
+            ),
+            key=lambda e: (e.start, e.end),
+        )
+    )
+
+
+_OPEN = re.compile(r"\s*\(\s*")
+_CLOSE = re.compile(r"\s*\)")
+
+
+def _parenthesised(text: str, group: Sequence[Entity]) -> dict[int, int]:
+    """Members written in parentheses right after the member before them ("X (Y)"): the
+    index of each such member -> the end of the character span to cut (from X's end)."""
+    cuts: dict[int, int] = {}
+    for i in range(1, len(group)):
+        before, member = group[i - 1], group[i]
+        if i - 1 in cuts or not _OPEN.fullmatch(text[before.end : member.start]):
+            continue
+        close = _CLOSE.match(text, member.end)
+        if close is not None:
+            cuts[i] = close.end()
+    return cuts
+
+
 def substitute(
     sentence: Sentence,
     entity: Entity,
@@ -60,37 +125,66 @@ def substitute(
     *,
     tokenizer: Tokenizer = tokenize,
     match_case: bool = True,
+    mentions: Mentions | str = Mentions.GROUP,
 ) -> SubstitutionResult:
-    """Replace ``entity`` (one of ``sentence.entities``) with ``name`` and retag the sentence.
+    """Replace ``entity`` (one of ``sentence.entities``) and, with ``mentions="group"``, its
+    co-referent mentions with ``name`` and retag the sentence.
 
     Other entities keep their labels and shift with the text; the new name is tagged with
-    ``entity.label``. A name with no tokens or equal to the mention yields no sentence and says why.
+    ``entity.label``. A name with no tokens or equal to the mention yields no sentence and says
+    why; so does an entity that overlaps a replaced mention (it cannot be kept consistently).
     """
     name = name.strip()
-    if match_case:
-        name = _match_case(name, sentence, entity)
-    if not tokenizer(name):
+    shown = _match_case(name, sentence, entity) if match_case else name
+    if not tokenizer(shown):
         return SubstitutionResult(None, SubstitutionSkip.EMPTY_NAME)
-    if name == entity.text:
+    if shown == entity.text:
         return SubstitutionResult(None, SubstitutionSkip.SAME_AS_MENTION)
     text = sentence.text
-    new_text = text[: entity.start] + name + text[entity.end :]
-    delta = len(name) - (entity.end - entity.start)
-    spans: list[tuple[int, int, str, bool]] = []
-    for other in sentence.entities:
-        if other is entity or (other.start, other.end) == (entity.start, entity.end):
-            spans.append((entity.start, entity.start + len(name), entity.label, True))
-        elif other.end <= entity.start:
-            spans.append((other.start, other.end, other.label, False))
-        elif other.start >= entity.end:
-            spans.append((other.start + delta, other.end + delta, other.label, False))
-        else:  # overlaps the replaced mention: cannot be kept consistently
+    group = coreferent(sentence, entity) if Mentions(mentions) is Mentions.GROUP else (entity,)
+    cuts = _parenthesised(text, group)
+    # edits in text order: (start, end, replacement, is_new_name)
+    edits: list[tuple[int, int, str, bool]] = []
+    for i, member in enumerate(group):
+        if i in cuts:
+            edits.append((group[i - 1].end, cuts[i], "", False))
+        else:
+            new = _match_case(name, sentence, member) if match_case else name
+            edits.append((member.start, member.end, new, True))
+    edits.sort()
+    others = [e for e in sentence.entities if not any(_same_span(e, m) for m in group)]
+    for e in others:
+        if any(e.start < b and a < e.end for a, b, _, _ in edits):
             return SubstitutionResult(None, SubstitutionSkip.ENTITY_LOST)
-    cuts = [c for a, b, _, _ in spans for c in (a, b)]
-    toks = split_tokens_at(tokenizer(new_text), cuts)
+    parts: list[str] = []
+    new_spans: list[tuple[int, int]] = []  # where each new name sits in the new text
+    shifts: list[tuple[int, int]] = []  # (old end of an edit, cumulative shift after it)
+    pos = shift = 0
+    target_span = (-1, -1)
+    for a, b, new, is_name in edits:
+        parts.append(text[pos:a])
+        start = a + shift
+        parts.append(new)
+        if is_name:
+            new_spans.append((start, start + len(new)))
+            if target_span == (-1, -1) or a == entity.start:
+                target_span = (start, start + len(new))
+        shift += len(new) - (b - a)
+        shifts.append((b, shift))
+        pos = b
+    parts.append(text[pos:])
+    new_text = "".join(parts)
+
+    def moved(offset: int) -> int:
+        return offset + next((s for end, s in reversed(shifts) if end <= offset), 0)
+
+    spans = [(a, b, entity.label, True) for a, b in new_spans]
+    spans += [(moved(e.start), moved(e.start) + (e.end - e.start), e.label, False) for e in others]
+    cut_points = [c for a, b, _, _ in spans for c in (a, b)]
+    toks = split_tokens_at(tokenizer(new_text), cut_points)
     tags = ["O"] * len(toks)
-    span_tokens = (-1, -1)
-    for a, b, label, is_new in sorted(spans):
+    token_span = (-1, -1)
+    for a, b, label, is_name in sorted(spans):
         # entity boundaries may sit on whitespace after trimming: snap to the tokens inside
         inside = [i for i, t in enumerate(toks) if t.start >= a and t.end <= b]
         if not inside:
@@ -99,16 +193,18 @@ def substitute(
         tags[i0] = f"B-{label}"
         for i in range(i0 + 1, i1):
             tags[i] = f"I-{label}"
-        if is_new:
-            span_tokens = (i0, i1)
+        if is_name and (a, b) == target_span:
+            token_span = (i0, i1)
     return SubstitutionResult(
         Substituted(
             text=new_text,
             tokens=tuple(t.text for t in toks),
             tags=tuple(tags),
-            start=entity.start,
-            end=entity.start + len(name),
-            token_start=span_tokens[0],
-            token_end=span_tokens[1],
+            start=target_span[0],
+            end=target_span[1],
+            token_start=token_span[0],
+            token_end=token_span[1],
+            replaced=len(new_spans),
+            dropped=len(cuts),
         )
     )
