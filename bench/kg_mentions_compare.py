@@ -2,19 +2,29 @@
 its co-referent mentions) on the k-shot samples of a grid's run folder; no training.
 
     .venv/bin/python -m bench.kg_mentions_compare RUN_DIR [--out FILE.md]
+    .venv/bin/python -m bench.kg_mentions_compare RUN_DIR --f1 REPORT.json [REPORT.json ...]
 
 For every dataset and seed of ``RUN_DIR`` (its ``runs/<dataset>/seed-N/sample.json``) the grid's
 own KG path (``evaluation.data.kg_synthetic``, the free graph) runs once per mode; the table
 counts the sentences written and those in which the replaced mention's text still stands as
 another entity of the sentence ("midazolam ... ro 21 3981 ... midazolam").
+
+With ``--f1``, ``RUN_DIR`` holds ``kg:all`` runs made with ``mentions: group`` and each REPORT a
+grid of the same protocol made with ``mentions: one`` (a committed ``report.json``): the table
+pairs them by seed, with that grid's baseline - dev F1 (the selection criterion) and test strict
+F1 of one model family.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from bench.precision_compare import run_cells
 from hilgen_graph.atomic import write_text
 from hilgen_graph.corpus.kshot import load_sample
 from hilgen_graph.evaluation.config import DatasetSpec, KGConfig
@@ -76,12 +86,66 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _per_seed(stats: dict[str, Any], seeds: list[int]) -> dict[int, float]:
+    return dict(zip(seeds, stats["values"], strict=True))
+
+
+def f1_table(run_dir: Path, reports: list[Path], family: str) -> str:
+    cells = run_cells(run_dir)
+    lines = [
+        f"{family} family; dev F1 (the selection criterion) and test strict F1, paired by seed",
+        "",
+        "| dataset | seed | baseline dev / test | kg:all one dev / test | kg:all group dev / test "
+        "| group - one (test) | group - baseline (test) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for report in reports:
+        for ds, d in json.loads(report.read_text())["datasets"].items():
+            fam = d["families"].get(family)
+            if not fam or "kg:all" not in fam or "baseline" not in fam:
+                continue
+            got = _both(fam, "baseline")
+            one = _both(fam, "kg:all")
+            diffs: list[tuple[float, float]] = []
+            for seed in sorted(one):
+                res = cells.get(f"{ds}/seed-{seed}/kg-all/result.json")
+                if res is None or seed not in got:
+                    continue
+                f = res["families"][family]
+                group = (100 * f["dev_f1"], 100 * f["test"]["strict"]["f1"])
+                base, old = got[seed], one[seed]
+                diffs.append((group[1] - old[1], group[1] - base[1]))
+                lines.append(
+                    f"| {ds} | {seed} | {base[0]:.2f} / {base[1]:.2f} | {old[0]:.2f} / "
+                    f"{old[1]:.2f} | {group[0]:.2f} / {group[1]:.2f} | {diffs[-1][0]:+.2f} "
+                    f"| {diffs[-1][1]:+.2f} |"
+                )
+            if diffs:
+                lines.append(
+                    f"| {ds} | mean of {len(diffs)} | | | | "
+                    f"{statistics.mean(d[0] for d in diffs):+.2f} | "
+                    f"{statistics.mean(d[1] for d in diffs):+.2f} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _both(fam: dict[str, Any], variant: str) -> dict[int, tuple[float, float]]:
+    """seed -> (dev F1, test strict F1) in points, from a report's family table."""
+    v = fam[variant]
+    dev = _per_seed(v["dev_f1"], v["seeds"])
+    test = _per_seed(v["strict_f1"], v["seeds"])
+    return {s: (100 * dev[s], 100 * test[s]) for s in v["seeds"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--f1", type=Path, nargs="+", help="reports of grids run with mentions: one")
+    ap.add_argument("--family", default="linear")
     args = ap.parse_args()
-    text = table(compare(args.run_dir))
+    run = args.run_dir
+    text = f1_table(run, args.f1, args.family) if args.f1 else table(compare(run))
     if args.out:
         write_text(args.out, text)
     print(text, end="")

@@ -7,13 +7,14 @@
 
 With ``--json`` it prints one JSON object (see ``KgReport.as_dict``). Top-level keys: ``out``,
 ``written``, ``made``, ``kept``, ``dropped``, ``sentences``, ``entities``, ``linked_entities``,
-``unlinked_entities`` (totals), then ``layers`` mapping each layer to ``made`` (substitutions
-tried), ``kept`` (written), ``dropped`` (+ ``dropped_by_reason``), ``linked_entities`` (linked
-gold entities with at least one sentence in that layer), ``unlinked_entities`` (gold entities
-that could not be linked), ``flagged_leakage``, ``entity_strings_in_eval``, ``related`` and
-``filtered_by_reason``; ``linking`` (coverage, ``by_method`` and every unlinked entity with its
-id, text and reason), ``knowledge_sources``, ``eval_files``, ``seconds``, ``sample_ids``,
-``config``.
+``unlinked_entities`` (totals), ``coreferent_skipped`` (linked mentions replaced with an
+earlier co-referent mention instead of on their own), then ``layers`` mapping each layer to
+``made`` (substitutions tried), ``kept`` (written), ``dropped`` (+ ``dropped_by_reason``),
+``linked_entities`` (linked gold entities with at least one sentence in that layer),
+``unlinked_entities`` (gold entities that could not be linked), ``flagged_leakage``,
+``entity_strings_in_eval``, ``related`` and ``filtered_by_reason``; ``linking`` (coverage,
+``by_method`` and every unlinked entity with its id, text and reason), ``knowledge_sources``,
+``eval_files``, ``seconds``, ``sample_ids``, ``config``.
 """
 
 from __future__ import annotations
