@@ -96,7 +96,7 @@ def f1_table(run_dir: Path, reports: list[Path], family: str) -> str:
         f"{family} family; dev F1 (the selection criterion) and test strict F1, paired by seed",
         "",
         "| dataset | seed | baseline dev / test | kg:all one dev / test | kg:all group dev / test "
-        "| group - one (test) | group - baseline (test) |",
+        "| group - one dev / test | group - baseline (test) |",
         "|---|---|---|---|---|---|---|",
     ]
     for report in reports:
@@ -106,7 +106,7 @@ def f1_table(run_dir: Path, reports: list[Path], family: str) -> str:
                 continue
             got = _both(fam, "baseline")
             one = _both(fam, "kg:all")
-            diffs: list[tuple[float, float]] = []
+            diffs: list[tuple[float, float, float]] = []
             for seed in sorted(one):
                 res = cells.get(f"{ds}/seed-{seed}/kg-all/result.json")
                 if res is None or seed not in got:
@@ -114,17 +114,19 @@ def f1_table(run_dir: Path, reports: list[Path], family: str) -> str:
                 f = res["families"][family]
                 group = (100 * f["dev_f1"], 100 * f["test"]["strict"]["f1"])
                 base, old = got[seed], one[seed]
-                diffs.append((group[1] - old[1], group[1] - base[1]))
+                diffs.append((group[0] - old[0], group[1] - old[1], group[1] - base[1]))
+                dev_d, test_d, gain = diffs[-1]
                 lines.append(
                     f"| {ds} | {seed} | {base[0]:.2f} / {base[1]:.2f} | {old[0]:.2f} / "
-                    f"{old[1]:.2f} | {group[0]:.2f} / {group[1]:.2f} | {diffs[-1][0]:+.2f} "
-                    f"| {diffs[-1][1]:+.2f} |"
+                    f"{old[1]:.2f} | {group[0]:.2f} / {group[1]:.2f} | {dev_d:+.2f} / "
+                    f"{test_d:+.2f} | {gain:+.2f} |"
                 )
             if diffs:
+                mean = [statistics.mean(d[i] for d in diffs) for i in range(3)]
+                gaining = sum(d[2] > 0 for d in diffs)
                 lines.append(
-                    f"| {ds} | mean of {len(diffs)} | | | | "
-                    f"{statistics.mean(d[0] for d in diffs):+.2f} | "
-                    f"{statistics.mean(d[1] for d in diffs):+.2f} |"
+                    f"| {ds} | mean of {len(diffs)} | | | | {mean[0]:+.2f} / {mean[1]:+.2f} | "
+                    f"{mean[2]:+.2f} ({gaining}/{len(diffs)} gaining) |"
                 )
     return "\n".join(lines) + "\n"
 
