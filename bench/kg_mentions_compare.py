@@ -29,6 +29,7 @@ from hilgen_graph.atomic import write_text
 from hilgen_graph.corpus.kshot import load_sample
 from hilgen_graph.evaluation.config import DatasetSpec, KGConfig
 from hilgen_graph.evaluation.data import kg_synthetic, load_splits
+from hilgen_graph.evaluation.metrics import strict_spans
 from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.synthetic import SyntheticRecord
 
@@ -37,13 +38,8 @@ MODES = ("one", "group")
 
 
 def _entity_texts(rec: SyntheticRecord) -> list[str]:
-    out: list[str] = []
-    for tok, tag in zip(rec.tokens, rec.tags, strict=True):
-        if tag.startswith("B-"):
-            out.append(tok)
-        elif tag.startswith("I-") and out:
-            out[-1] += " " + tok
-    return [normalize(x) for x in out]
+    spans = strict_spans([rec.tags])[0]
+    return [normalize(" ".join(rec.tokens[a:b])) for _, _, a, b in sorted(spans)]
 
 
 def stale(rec: SyntheticRecord) -> bool:

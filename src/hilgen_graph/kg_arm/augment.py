@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hilgen_graph.atomic import write_json
-from hilgen_graph.corpus.records import Sentence
+from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.errors import ExpansionError
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.layers import (
@@ -214,19 +214,17 @@ def augment_kg(
         sentence = by_sentence[link.sentence_id]
         ent_index = next(i for i, e in enumerate(sentence.entities) if e == link.entity)
         label = link.entity.label
+        group = coreferent(sentence, link.entity)
         if cfg.mentions is Mentions.GROUP:
             # a group is expanded once, from its first linked mention: the later ones would
             # only make the same sentences again
-            group = (
-                sentence.id,
-                tuple((e.start, e.end) for e in coreferent(sentence, link.entity)),
-            )
-            if group in expanded:
+            key = (sentence.id, tuple((e.start, e.end) for e in group))
+            if key in expanded:
                 coreferent_skipped += 1
                 if progress is not None:
                     progress(done, len(todo))
                 continue
-            expanded.add(group)
+            expanded.add(key)
         for layer in cfg.layers:
             layer_counts = counts[layer]
             made_any = False
@@ -237,7 +235,7 @@ def augment_kg(
                 excluded_by_label.setdefault(label, ProfileExclusions()).add(walk.excluded)
                 for n, rel in enumerate(walk.picked):
                     record = _substituted(
-                        sentence, link, ent_index, concept.id, n, rel, sources, cfg.mentions
+                        sentence, link, ent_index, concept.id, n, rel, sources, cfg.mentions, group
                     )
                     if isinstance(record, str):
                         guard.reject(layer_counts, record)
@@ -294,11 +292,12 @@ def _substituted(
     rel: RelatedConcept,
     sources: Mapping[str, str],
     mentions: Mentions = Mentions.GROUP,
+    group: Sequence[Entity] | None = None,
 ) -> SyntheticRecord | str:
     """The synthetic record for substituting ``rel``'s name for the linked mention (and, with
     ``mentions=group``, its co-referent mentions), or why there is none (a
     :class:`SubstitutionSkip` text)."""
-    sub = substitute(sentence, link.entity, rel.name, mentions=mentions)
+    sub = substitute(sentence, link.entity, rel.name, mentions=mentions, group=group)
     if sub.value is None:
         return str(sub.skip)
     v = sub.value

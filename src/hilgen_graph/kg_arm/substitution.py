@@ -126,6 +126,7 @@ def substitute(
     tokenizer: Tokenizer = tokenize,
     match_case: bool = True,
     mentions: Mentions | str = Mentions.GROUP,
+    group: Sequence[Entity] | None = None,
 ) -> SubstitutionResult:
     """Replace ``entity`` (one of ``sentence.entities``) and, with ``mentions="group"``, its
     co-referent mentions with ``name`` and retag the sentence.
@@ -133,6 +134,7 @@ def substitute(
     Other entities keep their labels and shift with the text; the new name is tagged with
     ``entity.label``. A name with no tokens or equal to the mention yields no sentence and says
     why; so does an entity that overlaps a replaced mention (it cannot be kept consistently).
+    ``group`` is :func:`coreferent`'s answer when the caller has it already.
     """
     name = name.strip()
     shown = _match_case(name, sentence, entity) if match_case else name
@@ -141,7 +143,10 @@ def substitute(
     if shown == entity.text:
         return SubstitutionResult(None, SubstitutionSkip.SAME_AS_MENTION)
     text = sentence.text
-    group = coreferent(sentence, entity) if Mentions(mentions) is Mentions.GROUP else (entity,)
+    if Mentions(mentions) is Mentions.ONE:
+        group = (entity,)
+    elif group is None:
+        group = coreferent(sentence, entity)
     cuts = _parenthesised(text, group)
     # edits in text order: (start, end, replacement, is_new_name)
     edits: list[tuple[int, int, str, bool]] = []
