@@ -22,11 +22,29 @@ def _cfg(tmp_path: Path, body: str) -> EvalConfig:
 
 
 def test_shipped_configs_load() -> None:
-    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper_5shot"):
+    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper_5shot", "grid_5shot"):
         cfg = load_config(checkout_root() / "configs" / f"{name}.yaml")
         assert cfg.variants[0] == "baseline"
         for v in cfg.variants:
             parse_variant(v, LAYERS)
+
+
+def test_whole_grid_config_is_the_two_corpus_configs_plus_the_committed_llm_data() -> None:
+    root = checkout_root() / "configs"
+    grid = load_config(root / "grid_5shot.yaml")
+    for name in ("bc5cdr_5shot", "ncbi_disease_5shot"):
+        one = load_config(root / f"{name}.yaml")
+        (ds,) = one.datasets
+        assert ds in grid.datasets
+        assert one.training == grid.training
+        assert (one.kg, one.k, one.seeds) == (grid.kg, grid.k, grid.seeds)
+        assert one.dev_subset == grid.dev_subset
+        # the same runs as the corpus config (so their cells hash alike), plus the LLM variants
+        assert grid.fingerprint(ds.name, "kg:all") == one.fingerprint(ds.name, "kg:all")
+        assert set(one.variants) | {"llm:all", "kg+llm"} == set(grid.variants)
+        for seed in grid.seeds:
+            path = grid.synthetic_path("llm", ds.name, seed)
+            assert path is not None and (checkout_root() / path).is_file()
 
 
 @pytest.mark.parametrize(
