@@ -12,9 +12,12 @@ import pytest
 from hilgen_graph.errors import EvaluationError
 from hilgen_graph.evaluation.report import (
     build_report,
+    combine_grids,
     coverage,
     merge_runs,
     render_markdown,
+    run_time_line,
+    wall_seconds,
     write_report,
 )
 
@@ -126,3 +129,54 @@ def test_budget_line_names_the_precision() -> None:
     assert bf16.endswith("best step kept; forward passes under bfloat16 autocast.")
     auto = _budget_lines({"training": {**base, "precision": "auto"}})[0]
     assert auto.endswith("bfloat16 autocast where the hardware has it.")
+
+
+def _invocation(start: float, end: float, trained: int, shard: str | None) -> dict[str, object]:
+    return {
+        "start": start,
+        "end": end,
+        "seconds": end - start,
+        "cpu_seconds": 0.9 * (end - start),
+        "trained": trained,
+        "shard": shard,
+    }
+
+
+def test_wall_time_is_the_union_of_invocations_not_their_sum() -> None:
+    # two shards side by side (0-100 s and 10-120 s), an idle gap, a last pass (200-210 s)
+    inv = [
+        _invocation(0, 100, 30, "1/2"),
+        _invocation(10, 120, 39, "2/2"),
+        _invocation(200, 210, 0, None),
+    ]
+    assert wall_seconds(inv) == pytest.approx(130.0)
+    assert wall_seconds([*inv, {"start": None, "seconds": 50.0}]) == pytest.approx(180.0)
+    grid = combine_grids(
+        [
+            {"invocations": inv[:1], "shard": "1/2", "machine": "m"},
+            {"invocations": inv[1:2], "shard": "2/2"},
+            {"invocations": inv[2:]},
+        ]
+    )
+    assert grid["trained"] == 69 and grid["shards"] == ["1/2", "2/2"]
+    assert grid["total_cpu_seconds"] == pytest.approx(0.9 * 220)
+    line = run_time_line(grid)
+    assert line.startswith("Run time: 2.2 min of wall clock (union of 3 invocations")
+    assert "69 cells trained" in line and "reused" not in line
+
+
+def test_shards_into_one_folder_report_their_elapsed_time(fake_run: Path, tmp_path: Path) -> None:
+    for name, inv in (
+        ("grid-shard-1-of-2.json", _invocation(1000, 1600, 2, "1/2")),
+        ("grid-shard-2-of-2.json", _invocation(1000, 1660, 2, "2/2")),
+        ("grid.json", _invocation(2000, 2060, 0, None)),
+    ):
+        (fake_run / name).write_text(json.dumps({"invocations": [inv], "machine": "m"}))
+    grid = build_report(fake_run)["grid"]
+    assert grid["wall_seconds"] == pytest.approx(720.0)
+    assert grid["trained"] == 4
+    # merging folders keeps every invocation (each counted once)
+    merged = tmp_path / "merged"
+    merge_runs([fake_run], merged)
+    assert json.loads((merged / "grid.json").read_text())["wall_seconds"] == pytest.approx(720.0)
+    assert build_report(merged)["grid"]["wall_seconds"] == pytest.approx(720.0)

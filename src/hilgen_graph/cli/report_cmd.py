@@ -39,9 +39,10 @@ def render_report(report: dict[str, Any]) -> None:
     """Print a report as one table per dataset and model family, then its coverage."""
     cfg = report["config"]
     grid = report.get("grid") or {}
+    wall = grid.get("wall_seconds", grid.get("total_seconds", 0))
     console.print(
         f"[bold]{safe(report['name'])}[/]: {cfg['k']}-shot, seeds {cfg['seeds']}, encoder "
-        f"{safe(cfg['encoder'])}; compute time {grid.get('total_seconds', 0) / 60:.1f} min"
+        f"{safe(cfg['encoder'])}; wall time {wall / 60:.1f} min"
     )
     for ds, d in report["datasets"].items():
         for fam, rows in d["families"].items():

@@ -245,17 +245,49 @@ class EvalConfig(BaseModel):
         return Path(raw.format(dataset=dataset, seed=seed, k=self.k)).expanduser()
 
 
-def load_config(path: str | Path) -> EvalConfig:
-    """Read and type-check a YAML config; errors name the file and the offending field."""
-    p = Path(path)
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_raw(p: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file's mapping, with the file named by its ``extends:`` key (a path relative
+    to this file) underneath: this file's settings win, mappings merge key by key."""
     if not p.is_file():
-        raise ConfigError(f"config file not found: {p}; shipped configs are in configs/")
+        where = f" (extended by {chain[-1]})" if chain else ""
+        raise ConfigError(f"config file not found: {p}{where}; shipped configs are in configs/")
+    if p.resolve() in {c.resolve() for c in chain}:
+        raise ConfigError(
+            f"{chain[-1]}: `extends: {p.name}` makes a cycle "
+            f"({' -> '.join(c.name for c in (*chain, p))}); remove one of the extends keys"
+        )
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ConfigError(f"{p}: not valid YAML: {err}") from err
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: the config must be a mapping of settings")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str) or not parent.strip():
+        raise ConfigError(f"{p}: field `extends`: expected the path of another config file")
+    base = _read_raw(p.parent / parent, (*chain, p))
+    base.pop("name", None)  # a config's name is its own (else its file name)
+    return _merged(base, raw)
+
+
+def load_config(path: str | Path) -> EvalConfig:
+    """Read and type-check a YAML config (and the one its ``extends:`` key names); errors
+    name the file and the offending field."""
+    p = Path(path)
+    raw = _read_raw(p)
     raw.setdefault("name", p.stem)
     try:
         return EvalConfig.model_validate(raw)

@@ -61,6 +61,54 @@ def _variant_dirs(cfg: dict[str, Any]) -> list[tuple[str, str]]:
     return [(v, v.replace(":", "-").replace("+", "_plus_")) for v in cfg["variants"]]
 
 
+def _invocations(grid: dict[str, Any]) -> list[dict[str, Any]]:
+    """One grid file's invocations; a file written before they were recorded counts as one
+    invocation of its summed wall time with no known start."""
+    if "invocations" in grid:
+        return list(grid["invocations"])
+    if not grid.get("total_seconds"):
+        return []
+    return [
+        {
+            "start": None,
+            "end": None,
+            "seconds": grid.get("total_seconds", 0.0),
+            "cpu_seconds": grid.get("total_cpu_seconds", 0.0),
+            "trained": grid.get("finished", 0),
+            "shard": grid.get("shard"),
+        }
+    ]
+
+
+def wall_seconds(invocations: list[dict[str, Any]]) -> float:
+    """Wall-clock time during which at least one invocation ran: the union of their
+    [start, end] intervals, so shards that ran side by side count once and idle gaps between
+    invocations not at all; invocations without timestamps add their own length."""
+    timed = sorted((i["start"], i["end"]) for i in invocations if i.get("start") is not None)
+    total = sum(float(i.get("seconds", 0.0)) for i in invocations if i.get("start") is None)
+    end = -math.inf
+    for a, b in timed:
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
+
+
+def combine_grids(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run-time summary of several grid files (shards into one folder, or merged
+    folders): wall time as the union of the invocations' intervals, CPU time and trained
+    cells summed over invocations (a cell is trained by one invocation; later ones reuse it)."""
+    invocations = [i for g in parts for i in _invocations(g)]
+    return {
+        "invocations": invocations,
+        "wall_seconds": wall_seconds(invocations),
+        "total_cpu_seconds": sum(float(i.get("cpu_seconds", 0.0)) for i in invocations),
+        "trained": sum(int(i.get("trained", 0)) for i in invocations),
+        "shards": sorted({str(g["shard"]) for g in parts if g.get("shard")}),
+        "machine": next((g["machine"] for g in parts if g.get("machine")), "?"),
+    }
+
+
 def build_report(run_dir: Path) -> dict[str, Any]:
     """Read every finished run below ``run_dir`` and compute the aggregate figures."""
     cfg_path = run_dir / "config.yaml"
@@ -72,19 +120,9 @@ def build_report(run_dir: Path) -> dict[str, Any]:
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     grid = _read(run_dir / "grid.json") if (run_dir / "grid.json").is_file() else {}
     shard_files = sorted(run_dir.glob("grid-shard-*.json"))
-    if shard_files and "merged_from" not in grid:
-        # shards that ran into this folder: their compute adds up, their wall times overlap
-        parts = [_read(f) for f in shard_files] + ([grid] if grid else [])
-        grid = {
-            "total_seconds": sum(g.get("total_seconds", 0.0) for g in parts),
-            "total_cpu_seconds": sum(g.get("total_cpu_seconds", 0.0) for g in parts),
-            "seconds": max(g.get("seconds", 0.0) for g in parts),
-            "finished": sum(g.get("finished", 0) for g in parts),
-            "reused": sum(g.get("reused", 0) for g in parts),
-            "failed": sum(g.get("failed", 0) for g in parts),
-            "shards": [g["shard"] for g in parts if g.get("shard")],
-            "machine": next((g["machine"] for g in parts if g.get("machine")), "?"),
-        }
+    if (shard_files or grid) and "merged_from" not in grid:
+        # this folder's invocations (shards that ran into it overlap in time)
+        grid = combine_grids([_read(f) for f in shard_files] + ([grid] if grid else []))
     samples = int(cfg.get("bootstrap_samples", 1000))
     report: dict[str, Any] = {"name": cfg["name"], "config": cfg, "grid": grid, "datasets": {}}
     report["coverage"] = coverage(run_dir).model_dump()
@@ -385,6 +423,22 @@ def _gain(row: dict[str, Any]) -> tuple[str, str]:
     return a, b
 
 
+def run_time_line(grid: dict[str, Any]) -> str:
+    """The report's run-time sentence from a grid summary (``combine_grids`` or one
+    invocation's grid file)."""
+    if "wall_seconds" not in grid:  # a report.json written before invocations were kept
+        grid = combine_grids([grid])
+    inv = grid["invocations"]
+    untimed = sum(1 for i in inv if i.get("start") is None)
+    note = "" if not untimed else f", {untimed} without timestamps added as they ran"
+    return (
+        f"Run time: {grid['wall_seconds'] / 60:.1f} min of wall clock (union of "
+        f"{len(inv)} invocation{'s' if len(inv) != 1 else ''}: shards side by side count once"
+        f"{note}) and {grid['total_cpu_seconds'] / 60:.1f} CPU-min; {grid['trained']} cells "
+        f"trained. Machine: {grid.get('machine', '?')}."
+    )
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     cfg = report["config"]
     grid = report.get("grid", {})
@@ -395,13 +449,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"selection), test: {'full split' if not cfg.get('test_limit') else cfg['test_limit']}."
     )
     if grid:
-        lines.append(
-            f"Run time: {grid.get('total_seconds', 0) / 60:.1f} min wall and "
-            f"{grid.get('total_cpu_seconds', 0) / 60:.1f} CPU-min over all "
-            f"invocations (last invocation {grid.get('seconds', 0) / 60:.1f} min; "
-            f"{grid.get('finished', 0)} trained, {grid.get('reused', 0)} reused, "
-            f"{grid.get('failed', 0)} failed). Machine: {grid.get('machine', '?')}."
-        )
+        lines.append(run_time_line(grid))
     lines += [
         "",
         "Strict = seqeval strict IOB2 (headline); default = seqeval default mode; "
@@ -755,16 +803,6 @@ def merge_runs(sources: list[Path], out: Path) -> Coverage:
     if len(sources) > 1 or not (out / "grid.json").is_file():
         write_json(
             out / "grid.json",
-            {
-                "merged_from": [str(s) for s in sources],
-                "total_seconds": sum(g.get("total_seconds", 0.0) for g in grids),
-                "total_cpu_seconds": sum(g.get("total_cpu_seconds", 0.0) for g in grids),
-                "seconds": max((g.get("seconds", 0.0) for g in grids), default=0.0),
-                "finished": sum(g.get("finished", 0) for g in grids),
-                "reused": sum(g.get("reused", 0) for g in grids),
-                "failed": sum(g.get("failed", 0) for g in grids),
-                "shards": sorted({g["shard"] for g in grids if g.get("shard")}),
-                "machine": next((g["machine"] for g in grids if g.get("machine")), "?"),
-            },
+            {"merged_from": [str(s) for s in sources], **combine_grids(grids)},
         )
     return coverage(out)

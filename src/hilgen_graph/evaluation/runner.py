@@ -641,6 +641,21 @@ def run_grid(
             "total_seconds": previous.get("total_seconds", 0.0) + summary.seconds,
             "cpu_seconds": cpu,
             "total_cpu_seconds": previous.get("total_cpu_seconds", 0.0) + cpu,
+            # every invocation's interval, so a report can tell overlapping shards and idle
+            # gaps from compute (report.combine_grids)
+            "invocations": [
+                *previous.get("invocations", []),
+                {
+                    "start": started,
+                    "end": started + summary.seconds,
+                    "seconds": summary.seconds,
+                    "cpu_seconds": cpu,
+                    "trained": summary.finished,
+                    "reused": summary.reused,
+                    "failed": summary.failed,
+                    "shard": None if shard is None else str(shard),
+                },
+            ],
             "finished": summary.finished,
             "reused": summary.reused,
             "failed": summary.failed,
