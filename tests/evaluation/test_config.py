@@ -50,17 +50,21 @@ def test_whole_grid_config_is_the_two_corpus_configs_plus_the_committed_llm_data
 def test_extends_reads_the_base_config_underneath(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text(
         "name: base\ndatasets: [ncbi_disease]\nseeds: [1]\nvariants: [baseline, 'kg:all']\n"
-        "training: {steps: 300, lr: 5.0e-5, batch_size: 16}\nkg: {per_layer: 10}\n",
+        "training: {steps: 300, lr: 5.0e-5, batch_size: 16}\nkg: {per_layer: 10}\n"
+        "variant_seeds: {'kg:all': [1]}\n",
         encoding="utf-8",
     )
     (tmp_path / "sub").mkdir()
     child = tmp_path / "sub" / "child.yaml"
     child.write_text(
-        "extends: ../base.yaml\nvariants: [baseline]\ntraining: {steps: 50}\n", encoding="utf-8"
+        "extends: ../base.yaml\nvariants: [baseline]\ntraining: {steps: 50}\n"
+        "variant_seeds: null\n",
+        encoding="utf-8",
     )
     cfg = load_config(child)
     assert cfg.name == "child"  # a config's own name (its file name), not the base's
     assert cfg.variants == ["baseline"]  # lists are replaced
+    assert cfg.variant_seeds == {}  # null drops the base's value
     assert (cfg.training.steps, cfg.training.lr, cfg.training.batch_size) == (50, 5e-5, 16)
     assert cfg.kg.per_layer == 10 and cfg.dataset_names == ["ncbi_disease"]
     child.write_text("extends: nowhere.yaml\n", encoding="utf-8")

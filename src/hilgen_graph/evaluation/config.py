@@ -246,10 +246,13 @@ class EvalConfig(BaseModel):
 
 
 def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` on top of ``base``: mappings merge key by key, anything else is replaced."""
+    """``over`` on top of ``base``: mappings merge key by key, anything else is replaced, and a
+    key set to null (``variant_seeds: null``) drops the base's value (the default applies)."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merged(out[key], value)
         else:
             out[key] = value
