@@ -57,8 +57,7 @@ def test_extends_reads_the_base_config_underneath(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     child = tmp_path / "sub" / "child.yaml"
     child.write_text(
-        "extends: ../base.yaml\nvariants: [baseline]\ntraining: {steps: 50}\n"
-        "variant_seeds: null\n",
+        "extends: ../base.yaml\nvariants: [baseline]\ntraining: {steps: 50}\nvariant_seeds: null\n",
         encoding="utf-8",
     )
     cfg = load_config(child)
