@@ -161,8 +161,10 @@ def test_wall_time_is_the_union_of_invocations_not_their_sum() -> None:
     assert grid["trained"] == 69 and grid["shards"] == ["1/2", "2/2"]
     assert grid["total_cpu_seconds"] == pytest.approx(0.9 * 220)
     line = run_time_line(grid)
-    assert line.startswith("Run time: 2.2 min of wall clock (union of 3 invocations")
+    assert line.startswith("Run time: 2.2 min wall over 3 invocations (the union of their")
     assert "69 cells trained" in line and "reused" not in line
+    one = run_time_line(combine_grids([{"invocations": inv[2:]}]))
+    assert one.startswith("Run time: 0.2 min wall and 0.1 CPU-min; 0 cells trained.")
 
 
 def test_shards_into_one_folder_report_their_elapsed_time(fake_run: Path, tmp_path: Path) -> None:

@@ -431,11 +431,16 @@ def run_time_line(grid: dict[str, Any]) -> str:
     inv = grid["invocations"]
     untimed = sum(1 for i in inv if i.get("start") is None)
     note = "" if not untimed else f", {untimed} without timestamps added as they ran"
+    over = (
+        f" over {len(inv)} invocations (the union of their intervals: shards side by side "
+        f"count once, gaps between them not at all{note})"
+        if len(inv) > 1
+        else ""
+    )
     return (
-        f"Run time: {grid['wall_seconds'] / 60:.1f} min of wall clock (union of "
-        f"{len(inv)} invocation{'s' if len(inv) != 1 else ''}: shards side by side count once"
-        f"{note}) and {grid['total_cpu_seconds'] / 60:.1f} CPU-min; {grid['trained']} cells "
-        f"trained. Machine: {grid.get('machine', '?')}."
+        f"Run time: {grid['wall_seconds'] / 60:.1f} min wall{over} and "
+        f"{grid['total_cpu_seconds'] / 60:.1f} CPU-min; {grid['trained']} cells trained. "
+        f"Machine: {grid.get('machine', '?')}."
     )
 
 
