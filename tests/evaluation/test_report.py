@@ -163,6 +163,10 @@ def test_wall_time_is_the_union_of_invocations_not_their_sum() -> None:
     line = run_time_line(grid)
     assert line.startswith("Run time: 2.2 min wall over 3 invocations (the union of their")
     assert "69 cells trained" in line and "reused" not in line
+    # a folder resumed across the change: its earlier time has no interval, and is kept
+    resumed = {"total_seconds": 70.0, "total_cpu_seconds": 60.0, "invocations": inv[2:]}
+    assert wall_seconds(combine_grids([resumed])["invocations"]) == pytest.approx(70.0)
+    assert "1 without timestamps added as they ran" in run_time_line(combine_grids([resumed]))
     one = run_time_line(combine_grids([{"invocations": inv[2:]}]))
     assert one.startswith("Run time: 0.2 min wall and 0.1 CPU-min; 0 cells trained.")
 

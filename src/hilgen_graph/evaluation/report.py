@@ -62,22 +62,23 @@ def _variant_dirs(cfg: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _invocations(grid: dict[str, Any]) -> list[dict[str, Any]]:
-    """One grid file's invocations; a file written before they were recorded counts as one
-    invocation of its summed wall time with no known start."""
-    if "invocations" in grid:
-        return list(grid["invocations"])
-    if not grid.get("total_seconds"):
-        return []
-    return [
-        {
-            "start": None,
-            "end": None,
-            "seconds": grid.get("total_seconds", 0.0),
-            "cpu_seconds": grid.get("total_cpu_seconds", 0.0),
-            "trained": grid.get("finished", 0),
-            "shard": grid.get("shard"),
-        }
-    ]
+    """One grid file's invocations; the time of invocations from before they were recorded
+    (the file's totals beyond the recorded ones) counts as one invocation with no known
+    start."""
+    timed = list(grid.get("invocations", []))
+    wall = float(grid.get("total_seconds", 0.0)) - sum(float(i["seconds"]) for i in timed)
+    cpu = float(grid.get("total_cpu_seconds", 0.0)) - sum(float(i["cpu_seconds"]) for i in timed)
+    if wall <= 1e-6:
+        return timed
+    legacy = {
+        "start": None,
+        "end": None,
+        "seconds": wall,
+        "cpu_seconds": max(cpu, 0.0),
+        "trained": 0 if timed else grid.get("finished", 0),
+        "shard": grid.get("shard"),
+    }
+    return [legacy, *timed]
 
 
 def wall_seconds(invocations: list[dict[str, Any]]) -> float:
