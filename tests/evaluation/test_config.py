@@ -319,3 +319,22 @@ def test_gold_per_batch_needs_a_fixed_budget(tmp_path: Path) -> None:
         "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {steps: 10, gold_per_batch: 4}\n",
     )
     assert cfg.training.settings().steps_for(1000) == 10
+
+
+def test_gold_finish_needs_the_fixed_budget_and_keeps_the_baseline_hash(tmp_path: Path) -> None:
+    head = "datasets: [ncbi_disease]\nseeds: [1]\nvariants: [baseline, 'kg:all']\n"
+    budget = "steps: 300, gold_per_batch: 8"
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(head + f"training: {{{budget}}}\n")
+    finish = tmp_path / "finish.yaml"
+    finish.write_text(head + f"training: {{{budget}, gold_finish_steps: 100}}\n")
+    a, b = load_config(plain), load_config(finish)
+    assert a.fingerprint("ncbi_disease", "baseline") == b.fingerprint("ncbi_disease", "baseline")
+    assert a.fingerprint("ncbi_disease", "kg:all") != b.fingerprint("ncbi_disease", "kg:all")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(head + "training: {gold_finish_steps: 50}\n")
+    with pytest.raises(ConfigError, match="gold_finish_steps needs the fixed budget"):
+        load_config(bad)
+    bad.write_text(head + f"training: {{{budget}, gold_finish_steps: 300}}\n")
+    with pytest.raises(ConfigError, match="leaves no step"):
+        load_config(bad)

@@ -187,3 +187,14 @@ def test_epoch_rule_mixes_gold_and_synthetic() -> None:
         i for b in plan for i in b
     )
     assert {i for b in plan for i in b} <= set(range(8))
+
+
+def test_gold_finish_leaves_synthetic_out_of_the_last_batches_only() -> None:
+    s = TrainSettings(batch_size=16, steps=300, gold_per_batch=8, gold_finish_steps=100)
+    plain = TrainSettings(batch_size=16, steps=300, gold_per_batch=8)
+    plan = s.batch_plan(10, 200, 300, seed=3)
+    assert plan[:200] == plain.batch_plan(10, 200, 300, seed=3)[:200]
+    assert all(len(b) == 16 for b in plan[:200])
+    assert all(len(b) == 8 and max(b) < 10 for b in plan[200:])
+    # the gold part of every batch, and so the gold passes, are the baseline's
+    assert [[i for i in b if i < 10] for b in plan] == s.batch_plan(10, 0, 300, seed=3)

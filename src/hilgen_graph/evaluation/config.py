@@ -43,6 +43,9 @@ class TrainingConfig(BaseModel):
     # how the synthetic part of a batch is drawn: from the whole synthetic set, or seed
     # sentence by seed sentence so each gold sentence's synthetic data is seen equally often
     synthetic_balance: Literal["none", "seed_sentence"] = "none"
+    # the last N steps of the fixed budget train on the gold part of their batches only
+    # (synthetic, then gold: the head ends on the gold distribution; gold passes unchanged)
+    gold_finish_steps: int = Field(default=0, ge=0)
 
     lr: float = 5e-5
     batch_size: int = Field(default=32, ge=1)
@@ -79,6 +82,15 @@ class TrainingConfig(BaseModel):
         if self.gold_per_batch is not None and self.gold_per_batch > self.batch_size:
             raise ValueError(
                 f"gold_per_batch {self.gold_per_batch} exceeds batch_size {self.batch_size}"
+            )
+        if self.gold_finish_steps and (self.steps is None or self.gold_per_batch is None):
+            raise ValueError(
+                "gold_finish_steps needs the fixed budget (`steps` and `gold_per_batch`)"
+            )
+        if self.steps is not None and self.gold_finish_steps >= self.steps:
+            raise ValueError(
+                f"gold_finish_steps {self.gold_finish_steps} leaves no step of the {self.steps} "
+                "with synthetic sentences; use fewer"
             )
         return self
 
@@ -307,13 +319,14 @@ def load_config(path: str | Path) -> EvalConfig:
 # Settings added after grids had run: (section, key) -> (default, the arms whose data it
 # changes, None: every variant). At its default, or for a variant that reads none of those
 # arms, a setting is left out of the fingerprint, so finished runs keep their hashes.
-LATER_SETTINGS: dict[tuple[str, str], tuple[str, set[str] | None]] = {
+LATER_SETTINGS: dict[tuple[str, str], tuple[Any, set[str] | None]] = {
     ("training", "synthetic_balance"): ("none", {"kg", "llm"}),
     ("kg", "semantic_type_match"): ("shared", {"kg"}),
     ("training", "precision"): ("fp32", None),
     ("training", "nnshot_support"): ("train", {"kg", "llm"}),  # the baseline trains on gold only
     # the default changed to "group": a grid without the key remakes its KG runs
     ("kg", "mentions"): ("one", {"kg"}),
+    ("training", "gold_finish_steps"): (0, {"kg", "llm"}),  # the baseline's batches are gold
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

@@ -587,6 +587,8 @@ def _budget_lines(cfg: dict[str, Any]) -> list[str]:
             f"{t.get('max_steps')} steps, gold and synthetic shuffled together), "
             f"batch {t.get('batch_size')}, "
         )
+    if t.get("steps") and t.get("gold_finish_steps"):
+        text += f"the last {t['gold_finish_steps']} batches gold sentences only, "
     every = t.get("eval_every")
     text += (
         f"lr {t.get('lr')}, warm-up {t.get('warmup_ratio')}; dev checked "

@@ -13,6 +13,9 @@ Two budget rules, chosen by the config:
   by seed sentence (a seeded round over the seed sentences, each giving its next synthetic
   sentence), so a gold sentence with four mentions and 120 substitutions does not fill the
   batches with copies of its unchanged context; ``none`` draws from the synthetic set as a whole.
+  ``gold_finish_steps`` = N leaves the synthetic part out of the last N batches (two-stage
+  training: gold + synthetic, then gold only, so the classifier ends on the gold distribution);
+  the gold part of every batch is unchanged, so the gold passes still equal the baseline's.
 * **Epoch rule** (``steps`` unset; the ``paper`` config): gold and synthetic sentences are
   shuffled together and ``steps = min(max_steps, max(min_steps, epochs * ceil(n / batch)))``.
 
@@ -85,6 +88,7 @@ class TrainSettings:
     gold_per_batch: int | None = None  # gold sentences in every batch (fixed-budget rule)
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
     synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
+    gold_finish_steps: int = 0  # the last N batches hold gold sentences only (fixed budget)
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where native; see ``precision``)
     nnshot_support: NnshotSupport = "train"
 
@@ -134,7 +138,11 @@ class TrainSettings:
             syn = _balanced_batches(synthetic_groups, self.batch_size - g, steps, seed + 1)
         else:
             syn = _batches(n_synthetic, self.batch_size - g, steps, seed + 1)
-        return [a + [n_gold + j for j in b] for a, b in zip(gold, syn, strict=True)]
+        mixed = max(0, steps - self.gold_finish_steps)  # the steps whose batches hold synthetic
+        return [
+            a + [n_gold + j for j in b] if step < mixed else a
+            for step, (a, b) in enumerate(zip(gold, syn, strict=True))
+        ]
 
 
 THREADS_ENV = "HILGEN_TORCH_THREADS"
