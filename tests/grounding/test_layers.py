@@ -191,3 +191,25 @@ def test_synonyms_skip_machine_made_permutations(free_store: GraphStore) -> None
         )
         assert walk.picked and bad not in {r.name for r in walk.picked}
         assert walk.dropped[Filter.MACHINE_TERM] > 0
+
+
+def test_number_agreement_keeps_class_names_away_from_a_drug(free_store: GraphStore) -> None:
+    """Ephedrine's parents and siblings in MeSH are mostly classes in the plural
+    ("phenethylamines"); with number agreement a singular mention gets singular names only."""
+    from hilgen_graph.grounding.names import grammatical_number
+
+    dox = _concept(free_store, "D004317")
+    layers = ("semantic_type", "siblings", "parents")
+    plain = _expander(free_store, top_k=10, seed=1)
+    agree = _expander(free_store, top_k=10, seed=1, number_agreement=True)
+    plain_names = [
+        r.name for x in layers for r in plain.layer(x, dox, "Chemical", "doxorubicin").related
+    ]
+    walks = [agree.layer(x, dox, "Chemical", "doxorubicin") for x in layers]
+    names = [r.name for w in walks for r in w.related]
+    assert any(grammatical_number(n) == "plural" for n in plain_names)
+    assert names and all(grammatical_number(n) == "singular" for n in names)
+    assert sum(w.dropped[Filter.OTHER_NUMBER] for w in walks) > 0
+    # a plural mention keeps plural names only
+    plural = agree.semantic_type(dox, "Chemical", "anthracyclines")
+    assert all(grammatical_number(r.name) == "plural" for r in plural.related)

@@ -8,6 +8,7 @@ from hilgen_graph.grounding.names import (
     NameOptions,
     display_name,
     distinct_display_names,
+    grammatical_number,
     is_inverted,
     natural_term,
     render,
@@ -133,3 +134,29 @@ def test_real_mesh_headings_render_from_the_store(free_store: GraphStore) -> Non
         assert display_name(c.preferred_name, terms) == want
     man = [t.text for t in free_store.synonyms("D006801")]
     assert display_name("Man (Taxonomy)", man) == "man"
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("pyridines", "plural"),
+        ("heavy metals", "plural"),
+        ("anti-inflammatory agents", "plural"),
+        ("arrhythmias", "plural"),
+        ("NSAIDs", "plural"),
+        ("propofol", "singular"),
+        ("diabetes mellitus", "singular"),
+        ("diabetes", "singular"),
+        ("psoriasis", "singular"),
+        ("tetanus", "singular"),
+        ("rabies", "singular"),
+        ("AIDS", "singular"),
+        ("5-FU", "singular"),
+        ("K", "singular"),
+        ("Parkinson's disease", "singular"),
+        ("prostaglandin F2 alpha", "singular"),
+        ("", "singular"),
+    ],
+)
+def test_grammatical_number_reads_the_head_word(name: str, number: str) -> None:
+    assert grammatical_number(name) == number

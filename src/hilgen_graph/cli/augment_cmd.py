@@ -171,6 +171,14 @@ def kg(
             "abbreviation and its long form); one: the mention alone",
         ),
     ] = "group",
+    number_agreement: Annotated[
+        bool,
+        typer.Option(
+            "--number-agreement",
+            help="substitute only names of the mention's grammatical number (no class name "
+            "such as 'pyridines' for a singular drug)",
+        ),
+    ] = False,
     any_group: Annotated[
         bool,
         typer.Option("--any-group", help="do not keep related concepts in the label's groups"),
@@ -252,6 +260,7 @@ def kg(
         sibling_fanout=sibling_fanout,
         keep_label_group=False if any_group else None,
         semantic_type_match=semantic_type_match,
+        number_agreement=number_agreement or None,
     )
     config = KgConfig(
         layers=layer_names,

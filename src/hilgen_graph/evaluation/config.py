@@ -115,6 +115,9 @@ class KGConfig(BaseModel):
     # text, an abbreviation and its long form; "X (ABBR)" loses the parenthesis): "group"; or
     # the one mention, as grids before 2026-12 did: "one" (kg_arm.substitution)
     mentions: Literal["group", "one"] = "group"
+    # a substitute name agrees in grammatical number with the mention it replaces (a drug is
+    # not replaced by a class name such as "pyridines"; grounding.names.grammatical_number)
+    number_agreement: bool = False
 
     @field_validator("label_groups")
     @classmethod
@@ -327,6 +330,7 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[Any, set[str] | None]] = {
     # the default changed to "group": a grid without the key remakes its KG runs
     ("kg", "mentions"): ("one", {"kg"}),
     ("training", "gold_finish_steps"): (0, {"kg", "llm"}),  # the baseline's batches are gold
+    ("kg", "number_agreement"): (False, {"kg"}),
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

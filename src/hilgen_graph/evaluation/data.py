@@ -205,7 +205,10 @@ def kg_synthetic(
         cfg = KgConfig(
             layers=parse_layers(kg.layers),
             layer_config=LayerConfig(
-                top_k=kg.per_layer, seed=seed, semantic_type_match=kg.semantic_type_match
+                top_k=kg.per_layer,
+                seed=seed,
+                semantic_type_match=kg.semantic_type_match,
+                number_agreement=kg.number_agreement,
             ),
             label_groups=parse_label_groups(kg.label_groups),
             mentions=Mentions(kg.mentions),

@@ -23,7 +23,10 @@ the filters, a seeded sample picks ``top_k`` of them (deterministic given the se
   (:mod:`hilgen_graph.grounding.label_groups`); a label without a profile is not expanded;
 * names are rendered for display (:mod:`hilgen_graph.grounding.names`): an inverted heading
   without a natural term of the same words, or a name that cannot sit in a sentence, is
-  excluded; so is a name equal to the mention or to an earlier one.
+  excluded; so is a name equal to the mention or to an earlier one;
+* with ``number_agreement`` a name must have the mention's grammatical number
+  (:func:`~hilgen_graph.grounding.names.grammatical_number`): "propofol" is not replaced by
+  "pyridines", nor "anthracyclines" by "idarubicin".
 
 Each layer around one source concept is one :class:`~hilgen_graph.grounding.records.LayerWalk`:
 the picked :class:`~hilgen_graph.grounding.records.RelatedConcept` records and every excluded
@@ -51,6 +54,7 @@ from hilgen_graph.grounding.names import (
     NameIssue,
     NameOptions,
     Rendered,
+    grammatical_number,
     is_inverted,
     render,
     strip_qualifiers,
@@ -87,6 +91,7 @@ class Filter:
     MACHINE_TERM = "machine-made permutation (MeSH PM term)"
     NOT_SAMPLED = "beyond top-k"
     OTHER_TYPES = "semantic types differ from the source's"
+    OTHER_NUMBER = "grammatical number differs from the mention's"
 
 
 DropReason = Filter  # the name the KG arm's counts used before
@@ -116,6 +121,9 @@ class LayerConfig:
     parents_children_share_k: bool = False  # paper code: parents, then children, top_k in all
     # semantic_type layer: "shared" (any type in common) or "exact" (the same set of types)
     semantic_type_match: str = "shared"
+    # a name must agree in grammatical number with the mention it replaces (a singular drug
+    # name is not replaced by a class name such as "pyridines"; see names.grammatical_number)
+    number_agreement: bool = False
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -305,6 +313,11 @@ class Expander:
             return None
         if norm == normalize(mention):
             excluded.append(Excluded(cid, rendered.name, Filter.SAME_AS_MENTION))
+            return None
+        if self.config.number_agreement and grammatical_number(rendered.name) != grammatical_number(
+            mention
+        ):
+            excluded.append(Excluded(cid, rendered.name, Filter.OTHER_NUMBER))
             return None
         if norm in seen:
             excluded.append(Excluded(cid, rendered.name, Filter.DUPLICATE_NAME))

@@ -208,3 +208,49 @@ def distinct_display_names(
         seen.add(key)
         out.append(shown)
     return out
+
+
+# Singular words that end like plurals (diseases, organs, substances): "diabetes", "herpes".
+SINGULAR_S_WORDS = frozenset(
+    {
+        "ascites",
+        "caries",
+        "diabetes",
+        "feces",
+        "herpes",
+        "hives",
+        "measles",
+        "mumps",
+        "rabies",
+        "rickets",
+        "scabies",
+        "series",
+        "shingles",
+        "species",
+    }
+)
+# Endings of singular words: "-ss" (stress), "-us" (tetanus), "-is" (psoriasis, digitalis),
+# "-os" (asbestos), "-ys" (the "-lys" of enzyme trade names).
+_SINGULAR_ENDINGS = ("ss", "us", "is", "os", "ys")
+_HEAD_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+
+
+def grammatical_number(name: str) -> str:
+    """``"plural"`` or ``"singular"``: the number of a name's head noun (its last word), by
+    English spelling. A lower-case word of four or more letters ending in ``s`` is plural
+    unless it ends in ``-ss``, ``-us``, ``-is``, ``-os`` or ``-ys`` or is one of
+    :data:`SINGULAR_S_WORDS` ("pyridines", "neoplasms", "arrhythmias"; not "psoriasis",
+    "tetanus", "diabetes"); an acronym with a lower-case ``s`` is plural ("NSAIDs", "PCBs");
+    a name whose last word is a number, a symbol or an acronym ("5-FU", "K") is singular."""
+    words = _HEAD_WORD.findall(name)
+    if not words:
+        return "singular"
+    head = words[-1].split("-")[-1] or words[-1]
+    if len(head) >= 3 and head[:-1].isupper() and head.endswith("s"):
+        return "plural"
+    low = head.lower()
+    if head != low and head[1:] != low[1:]:  # an acronym or mixed-case code
+        return "singular"
+    if len(low) < 4 or not low.endswith("s") or low.endswith(_SINGULAR_ENDINGS):
+        return "singular"
+    return "singular" if low in SINGULAR_S_WORDS else "plural"
