@@ -165,3 +165,31 @@ def test_label_groups_exclude_semantic_types(
         ],
     )
     assert bad.exit_code != 0 and "-protein" in str(bad.exception or bad.output)
+
+
+def test_number_agreement_substitutes_names_of_the_mentions_number(
+    free_store: Path, data_root: Path, tmp_path: Path
+) -> None:
+    from hilgen_graph.grounding.names import grammatical_number
+
+    bc5cdr = data_root / "ner/bc5cdr/pubtator/CDR_TrainingSet.PubTator.txt"
+    pairs: dict[bool, list[tuple[str, str]]] = {}
+    for agree in (False, True):
+        out = tmp_path / f"{agree}.jsonl"
+        args = [
+            "augment", "kg", "--corpus", str(bc5cdr), "--k", "5", "--seed", "1",
+            "--store", str(free_store), "--out", str(out), "--json",
+        ]  # fmt: skip
+        result = runner.invoke(app, args + (["--number-agreement"] if agree else []))
+        assert result.exit_code == 0, result.output
+        pairs[agree] = [
+            (r.provenance.replaced_entity.text, r.provenance.related_name or "")
+            for r in read_synthetic(out)
+            if r.provenance.replaced_entity is not None
+        ]
+
+    def differ(ps: list[tuple[str, str]]) -> int:
+        return sum(grammatical_number(a) != grammatical_number(b) for a, b in ps)
+
+    assert differ(pairs[False]) > 0  # "ephedrine" -> "phenethylamines" and the like
+    assert pairs[True] and differ(pairs[True]) == 0
