@@ -338,3 +338,14 @@ def test_gold_finish_needs_the_fixed_budget_and_keeps_the_baseline_hash(tmp_path
     bad.write_text(head + f"training: {{{budget}, gold_finish_steps: 300}}\n")
     with pytest.raises(ConfigError, match="leaves no step"):
         load_config(bad)
+
+
+def test_kg_labels_change_the_kg_runs_only(tmp_path: Path) -> None:
+    head = "datasets: [bc5cdr]\nseeds: [1]\nvariants: [baseline, 'kg:all']\n"
+    plain, only = tmp_path / "plain.yaml", tmp_path / "only.yaml"
+    plain.write_text(head)
+    only.write_text(head + "kg: {labels: [Disease]}\n")
+    a, b = load_config(plain), load_config(only)
+    assert b.kg.labels == ["Disease"] and a.kg.labels == []
+    assert a.fingerprint("bc5cdr", "baseline") == b.fingerprint("bc5cdr", "baseline")
+    assert a.fingerprint("bc5cdr", "kg:all") != b.fingerprint("bc5cdr", "kg:all")

@@ -45,3 +45,28 @@ def test_records_from_outside_the_sample_are_refused(tmp_path: Path) -> None:
         pool, 5, 99, "hilgen", collapse_to=None, sample_file=tmp_path / "sample.json"
     )
     assert again == drawn
+
+
+def test_kg_labels_limit_the_substituted_labels(
+    tmp_path_factory: pytest.TempPathFactory, data_root: Path
+) -> None:
+    """``kg.labels: [Disease]`` on BC5CDR: every KG record replaced a disease, none a chemical."""
+    from tests.graph.free_store import session_free_store
+
+    from hilgen_graph.corpus.kshot import draw_sample
+    from hilgen_graph.corpus.load import load_corpus
+    from hilgen_graph.evaluation.config import KGConfig
+
+    store = session_free_store(tmp_path_factory)
+    pool = load_corpus(data_root / "ner/bc5cdr/pubtator/CDR_TrainingSet.PubTator.txt").sentences
+    ids = set(draw_sample(pool, 5, 1, "hilgen").sentence_ids)
+    sample = [s for s in pool if s.id in ids]
+    labels = {}
+    for only in ([], ["Disease"]):
+        kg = KGConfig(graph=str(store), layers=["synonyms", "siblings"], labels=only)
+        records = datamod.kg_synthetic(sample, kg, seed=1)
+        labels[bool(only)] = {
+            r.provenance.replaced_entity.label for r in records if r.provenance.replaced_entity
+        }
+    assert labels[False] == {"Chemical", "Disease"}
+    assert labels[True] == {"Disease"}

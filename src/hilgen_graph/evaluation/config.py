@@ -118,6 +118,8 @@ class KGConfig(BaseModel):
     # a substitute name agrees in grammatical number with the mention it replaces (a drug is
     # not replaced by a class name such as "pyridines"; grounding.names.grammatical_number)
     number_agreement: bool = False
+    # the entity labels the arm substitutes (as --labels); empty: every label
+    labels: list[str] = Field(default_factory=list)
 
     @field_validator("label_groups")
     @classmethod
@@ -331,6 +333,7 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[Any, set[str] | None]] = {
     ("kg", "mentions"): ("one", {"kg"}),
     ("training", "gold_finish_steps"): (0, {"kg", "llm"}),  # the baseline's batches are gold
     ("kg", "number_agreement"): (False, {"kg"}),
+    ("kg", "labels"): ([], {"kg"}),
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

@@ -210,6 +210,7 @@ def kg_synthetic(
                 semantic_type_match=kg.semantic_type_match,
                 number_agreement=kg.number_agreement,
             ),
+            labels=tuple(kg.labels) or None,
             label_groups=parse_label_groups(kg.label_groups),
             mentions=Mentions(kg.mentions),
         )
