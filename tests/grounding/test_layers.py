@@ -194,8 +194,8 @@ def test_synonyms_skip_machine_made_permutations(free_store: GraphStore) -> None
 
 
 def test_number_agreement_keeps_class_names_away_from_a_drug(free_store: GraphStore) -> None:
-    """Ephedrine's parents and siblings in MeSH are mostly classes in the plural
-    ("phenethylamines"); with number agreement a singular mention gets singular names only."""
+    """Doxorubicin's same-type concepts, siblings and parents in MeSH include classes in the
+    plural ("anthracyclines"); with number agreement a singular mention gets singular names only."""
     from hilgen_graph.grounding.names import grammatical_number
 
     dox = _concept(free_store, "D004317")

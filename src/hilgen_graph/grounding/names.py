@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
 
 from hilgen_graph.graph.normalize import normalize
 
@@ -235,7 +237,8 @@ _SINGULAR_ENDINGS = ("ss", "us", "is", "os", "ys")
 _HEAD_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 
-def grammatical_number(name: str) -> str:
+@lru_cache(maxsize=8192)  # the walk asks for the mention's number once per candidate
+def grammatical_number(name: str) -> Literal["singular", "plural"]:
     """``"plural"`` or ``"singular"``: the number of a name's head noun (its last word), by
     English spelling. A lower-case word of four or more letters ending in ``s`` is plural
     unless it ends in ``-ss``, ``-us``, ``-is``, ``-os`` or ``-ys`` or is one of
