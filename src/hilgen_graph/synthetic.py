@@ -27,6 +27,26 @@ class ReplacedEntity(BaseModel):
     concept_ids: list[str] = Field(default_factory=list)
 
 
+class CoSubstitution(BaseModel):
+    """A further mention of the seed replaced in the same KG sentence (``mentions: all``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    replaced_entity: ReplacedEntity
+    related_concept_id: str
+    related_name: str
+
+
+class InsertedName(BaseModel):
+    """Where a KG sentence holds a name the toolkit put in, and the seed text it replaced."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int  # character offsets in the synthetic text
+    end: int
+    replaced: str
+
+
 class LLMProvenance(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -58,6 +78,10 @@ class Provenance(BaseModel):
     knowledge_source: str = ""
     source_version: str = ""
     llm: LLMProvenance | None = None
+    # KG, ``mentions: all``: the other mentions replaced, and every inserted name (the
+    # replaced entity's and these) in the synthetic text
+    co_substituted: list[CoSubstitution] = Field(default_factory=list)
+    inserted: list[InsertedName] = Field(default_factory=list)
 
 
 class SyntheticRecord(BaseModel):

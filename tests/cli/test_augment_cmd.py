@@ -63,8 +63,17 @@ def test_json_contract(free_store: Path, data_root: Path, tmp_path: Path) -> Non
     alone = json.loads(one.stdout)
     assert alone["config"]["mentions"] == "one" and alone["coreferent_skipped"] == 0
     assert alone["written"] > data["written"]
-    bad = runner.invoke(app, [*args, "--mentions", "all"])
-    assert isinstance(bad.exception, ConfigError) and "group, one" in str(bad.exception)
+    every_out = str(tmp_path / "all.jsonl")
+    every = runner.invoke(
+        app, [every_out if a == str(out) else a for a in args] + ["--mentions", "all"]
+    )
+    assert every.exit_code == 0, every.output
+    replaced = json.loads(every.stdout)
+    assert replaced["config"]["mentions"] == "all"
+    assert replaced["made"] == data["made"]  # the same names tried, more mentions replaced
+    assert any(r.provenance.co_substituted for r in read_synthetic(every_out))
+    bad = runner.invoke(app, [*args, "--mentions", "every"])
+    assert isinstance(bad.exception, ConfigError) and "group, one, all" in str(bad.exception)
 
 
 def test_rich_summary_and_conll_input(free_store: Path, data_root: Path, tmp_path: Path) -> None:

@@ -241,11 +241,14 @@ def test_coreferent_mentions_rehash_only_the_kg_variants(tmp_path: Path) -> None
     def hashes(cfg: EvalConfig) -> list[str]:
         return [cfg.fingerprint("ncbi_disease", v) for v in variants]
 
+    every = _cfg(tmp_path, base + "kg: {mentions: all}\n")
     assert hashes(default) == hashes(group)
-    assert hashes(one)[:2] == hashes(group)[:2]
-    assert all(a != b for a, b in zip(hashes(one)[2:], hashes(group)[2:], strict=True))
+    for other in (one, every):
+        assert hashes(other)[:2] == hashes(group)[:2]
+        assert all(a != b for a, b in zip(hashes(other)[2:], hashes(group)[2:], strict=True))
+    assert hashes(one)[2:] != hashes(every)[2:]
     with pytest.raises(ConfigError, match="mentions"):
-        _cfg(tmp_path, base + "kg: {mentions: all}\n")
+        _cfg(tmp_path, base + "kg: {mentions: every}\n")
 
 
 def test_auto_precision_hashes_what_it_resolves_to(

@@ -180,3 +180,61 @@ def test_a_label_without_profile_is_not_expanded(
     profiles = report.as_dict()["label_profiles"]
     assert profiles["DNAMutation"]["source"] == "none"
     assert profiles["Disease"]["excluded"]["by_filter"]  # what the walk excluded, per label
+
+
+def test_all_mentions_replaces_the_other_linked_mentions_too(
+    ncbi_train: list[Sentence], free_store: GraphStore, free_index: TermIndex
+) -> None:
+    """``mentions: all`` makes the same substitutions as ``group`` and in each also replaces
+    the sentence's other linked mentions with names from their own walks, so far fewer
+    synthetic sentences keep a gold mention of the sample."""
+    from hilgen_graph.kg_arm.substitution import Mentions, coreferent
+
+    multi = [
+        s
+        for s in ncbi_train
+        if len({e.text.lower() for e in s.entities}) >= 2 and len(s.entities) <= 4
+    ][:8]
+    runs = {
+        m: augment_kg(
+            multi,
+            free_store,
+            config=KgConfig(layer_config=LayerConfig(seed=1), mentions=m),
+            index=free_index,
+        )
+        for m in (Mentions.GROUP, Mentions.ALL)
+    }
+    (group_recs, group_rep), (all_recs, all_rep) = runs[Mentions.GROUP], runs[Mentions.ALL]
+    assert all_rep.made == group_rep.made > 0  # the same names tried for the same mentions
+    assert all_rep.config["mentions"] == "all"
+    by_id = {s.id: s for s in multi}
+    linked = {(x.sentence_id, x.entity.start) for x in all_rep.linking.linked}
+
+    def kept_gold(rec: SyntheticRecord) -> int:
+        """Linked gold mentions of the seed outside the replaced group still in the text."""
+        seed = by_id[rec.provenance.seed_sentence_id]
+        rep = rec.provenance.replaced_entity
+        assert rep is not None
+        target = next(e for e in seed.entities if e.start == rep.start)
+        group = coreferent(seed, target)
+        return sum(
+            1
+            for e in seed.entities
+            if e not in group and (seed.id, e.start) in linked and e.text in rec.text
+        )
+
+    co = [r for r in all_recs if r.provenance.co_substituted]
+    assert len(co) >= len(all_recs) // 3
+    assert sum(map(kept_gold, all_recs)) < sum(map(kept_gold, group_recs)) / 2
+    for rec in co:
+        assert_valid_iob2(rec.tags)
+        prov = rec.provenance
+        assert not any(c.related_name == prov.related_name for c in prov.co_substituted)
+        names = {rec.text[x.start : x.end].lower() for x in prov.inserted}
+        assert prov.related_name is not None
+        assert {prov.related_name.lower()} | {
+            c.related_name.lower() for c in prov.co_substituted
+        } == names
+        assert sum(t.startswith("B-") for t in rec.tags) >= len(prov.inserted)
+    # group records carry no co-substitution and no inserted spans
+    assert not any(r.provenance.co_substituted or r.provenance.inserted for r in group_recs)

@@ -180,3 +180,102 @@ def test_grouped_substitution_on_real_sentences(ncbi_train: list[Sentence]) -> N
             assert sum(t.startswith("B-") for t in v.tags) == len(others) + v.replaced
             for e in others:
                 assert e.text in v.text
+
+
+def test_all_mentions_replaces_every_given_group_with_its_own_name() -> None:
+    s = _sentence(
+        "Neuroleptic malignant syndrome (NMS) after haloperidol; NMS resolved with dantrolene.",
+        [
+            ("Neuroleptic malignant syndrome", "Disease", ("D009459",)),
+            ("NMS", "Disease", ("D009459",)),
+            ("haloperidol", "Chemical", ("D006220",)),
+            ("NMS", "Disease", ("D009459",)),
+            ("dantrolene", "Chemical", ("D003620",)),
+        ],
+    )
+    halo, dantro = s.entities[2], s.entities[4]
+    co = [((halo,), "droperidol"), ((dantro,), "bromocriptine")]
+    res = substitute(s, halo, "pimozide", mentions=Mentions.ALL, co=[co[1]])
+    assert res.value is not None
+    v = res.value
+    assert v.text == (
+        "Neuroleptic malignant syndrome (NMS) after pimozide; NMS resolved with bromocriptine."
+    )
+    assert v.co_applied == (0,)
+    assert v.text[v.start : v.end] == "pimozide"
+    assert [(v.text[a:b], old) for a, b, old in v.inserted] == [
+        ("pimozide", "haloperidol"),
+        ("bromocriptine", "dantrolene"),
+    ]
+    assert v.tags[v.tokens.index("bromocriptine")] == "B-Chemical"
+    assert v.tags[v.tokens.index("pimozide")] == "B-Chemical"
+    # the disease group (with its parenthesised abbreviation) and the other chemical too; the
+    # mention's own name is the target span wherever it sits
+    res = substitute(s, s.entities[1], "malignant hyperthermia", mentions=Mentions.ALL, co=co)
+    assert res.value is not None
+    v = res.value
+    assert v.text == (
+        "Malignant hyperthermia after droperidol; malignant hyperthermia resolved with "
+        "bromocriptine."
+    )
+    assert v.co_applied == (0, 1) and v.replaced == 4 and v.dropped == 1
+    assert v.text[v.start : v.end] == "Malignant hyperthermia"
+    assert_valid_iob2(list(v.tags))
+    assert [t for t in v.tags if t.startswith("B-")] == [
+        "B-Disease",
+        "B-Chemical",
+        "B-Disease",
+        "B-Chemical",
+    ]
+    # without mentions=all the co names are ignored
+    group = substitute(s, halo, "pimozide", co=co).value
+    assert group is not None and "dantrolene" in group.text and group.co_applied == ()
+
+
+def test_all_mentions_keeps_a_mention_whose_co_name_is_unusable() -> None:
+    s = _sentence(
+        "Aspirin and heparin caused bleeding.",
+        [
+            ("Aspirin", "Chemical", ()),
+            ("heparin", "Chemical", ()),
+            ("bleeding", "Disease", ()),
+        ],
+    )
+    aspirin, heparin, bleeding = s.entities
+    res = substitute(
+        s,
+        aspirin,
+        "warfarin",
+        mentions=Mentions.ALL,
+        co=[((heparin,), "heparin"), ((bleeding,), "   ")],
+    )
+    assert res.value is not None
+    assert res.value.text == "Warfarin and heparin caused bleeding."
+    assert res.value.co_applied == () and res.value.replaced == 1
+    # a co group overlapping the mention's own edits cannot be applied consistently
+    clash = substitute(s, aspirin, "warfarin", mentions=Mentions.ALL, co=[((aspirin,), "x")])
+    assert clash.value is None and clash.skip is SubstitutionSkip.ENTITY_LOST
+
+
+def test_all_mentions_on_real_sentences(ncbi_train: list[Sentence]) -> None:
+    """Every other mention replaced: no gold mention text is left, each new name carries its
+    mention's label, the tags are valid IOB2 and match the corpus tokeniser."""
+    for sentence in _multi(ncbi_train):
+        target = sentence.entities[0]
+        group = coreferent(sentence, target)
+        co, taken = [], set(group)
+        for i, e in enumerate(sentence.entities):
+            g = coreferent(sentence, e)
+            if not taken & set(g):
+                co.append((g, f"zyx syndrome {i}"))
+                taken |= set(g)
+        res = substitute(sentence, target, "xylophone syndrome", mentions=Mentions.ALL, co=co)
+        assert res.value is not None, res.skip
+        v = res.value
+        assert list(v.tokens) == [t.text for t in tokenize(v.text)]
+        assert_valid_iob2(list(v.tags))
+        assert v.co_applied == tuple(range(len(co)))
+        assert v.replaced + v.dropped == len(sentence.entities)
+        assert sum(t.startswith("B-") for t in v.tags) == v.replaced
+        names = [v.text[a:b].lower() for a, b, _ in v.inserted]
+        assert set(names) == {"xylophone syndrome"} | {n for _, n in co}

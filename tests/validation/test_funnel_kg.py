@@ -104,3 +104,34 @@ def test_gold_mentions_are_trusted_inserted_names_must_be_grounded(
     )
     res = Funnel(free_store).check(candidate_from_record(wrong))
     assert res.stage == "grounding" and "needs groups DISO" in res.reason
+
+
+def test_names_inserted_for_the_other_mentions_must_be_grounded_too(
+    data_root: Path, free_store_path: Path, free_store: GraphStore, tmp_path: Path
+) -> None:
+    """``mentions: all``: the names put in place of the sentence's other mentions count as
+    inserted (not as trusted seed mentions), and the funnel still accepts the arm's output."""
+    from hilgen_graph.kg_arm.substitution import Mentions
+
+    out = tmp_path / "kg-all.jsonl"
+    run = KgRun(corpus=data_root / NCBI_TRAIN, store=free_store_path, out=out, k=5, seed=1)
+    run_kg_arm(
+        run,
+        KgConfig(layers=LAYERS, layer_config=LayerConfig(top_k=10, seed=1), mentions=Mentions.ALL),
+    )
+    records = [r for r in read_synthetic(out) if r.provenance.co_substituted]
+    assert records
+    seeds = load_corpus(data_root / NCBI_TRAIN, "pubtator").sentences
+    funnel = Funnel(free_store)
+    for rec in records[:60]:
+        cand = candidate_from_record(rec)
+        inserted, by_toolkit = funnel.inserted_spans(cand)
+        assert by_toolkit and len(inserted) == len(rec.provenance.inserted)
+        names = {cand.spans[i].text.lower() for i in inserted}
+        assert {c.related_name.lower() for c in rec.provenance.co_substituted} <= names
+        # the seed sentence comes back from the record (bar a dropped "(ABBR)")
+        seed_text = funnel.seed_text_of(cand)
+        seed = next(s for s in seeds if s.id == rec.provenance.seed_sentence_id)
+        assert seed_text == seed.text or "(" in seed.text
+    report = check_file(out, free_store, heldout=load_heldout(read_meta(out)["heldout_paths"]))
+    assert report.acceptance >= MIN_ACCEPTANCE, report.rejected

@@ -2,7 +2,7 @@
 
 ``hilgen augment kg --corpus PATH --format pubtator|conll --k 5 --seed 1 --store DIR
 --layers synonyms,semantic_type,parents,children,siblings --top-k 10 --out synth.jsonl [--json]
-[--semantic-type-match shared|exact] [--mentions group|one]
+[--semantic-type-match shared|exact] [--mentions group|one|all]
 [--dev PATH --test PATH] [--collapse]`` writes the synthetic JSONL and prints a per-layer summary.
 
 With ``--json`` it prints one JSON object (see ``KgReport.as_dict``). Top-level keys: ``out``,
@@ -168,7 +168,8 @@ def kg(
         typer.Option(
             "--mentions",
             help="group: replace a mention with its co-referent mentions (the same text, an "
-            "abbreviation and its long form); one: the mention alone",
+            "abbreviation and its long form); one: the mention alone; all: the group and "
+            "every other linked mention of the sentence, each with a name from its own walk",
         ),
     ] = "group",
     number_agreement: Annotated[

@@ -113,8 +113,9 @@ class KGConfig(BaseModel):
     semantic_type_match: Literal["shared", "exact"] = "shared"
     # a substitution replaces the mention and its co-referent mentions in the sentence (the same
     # text, an abbreviation and its long form; "X (ABBR)" loses the parenthesis): "group"; or
-    # the one mention, as grids before 2026-12 did: "one" (kg_arm.substitution)
-    mentions: Literal["group", "one"] = "group"
+    # the one mention, as grids before 2026-12 did: "one"; or the group and every other linked
+    # mention of the sentence, each with a name from its own walk: "all" (kg_arm.substitution)
+    mentions: Literal["group", "one", "all"] = "group"
     # a substitute name agrees in grammatical number with the mention it replaces (a drug is
     # not replaced by a class name such as "pyridines"; grounding.names.grammatical_number)
     number_agreement: bool = False

@@ -22,6 +22,8 @@ from typing import Any
 from hilgen_graph.atomic import write_json
 from hilgen_graph.corpus.records import Entity, Sentence
 from hilgen_graph.errors import ExpansionError
+from hilgen_graph.graph.normalize import normalize
+from hilgen_graph.graph.records import Concept
 from hilgen_graph.graph.store import GraphStore
 from hilgen_graph.grounding.layers import (
     LAYERS,
@@ -30,10 +32,17 @@ from hilgen_graph.grounding.layers import (
     check_store_supports,
 )
 from hilgen_graph.grounding.linker import DEFAULT_APPROX_THRESHOLD, Link, Linker, LinkingReport
-from hilgen_graph.grounding.records import Excluded, LabelProfile, RelatedConcept
+from hilgen_graph.grounding.records import Excluded, LabelProfile, LayerWalk, RelatedConcept
 from hilgen_graph.grounding.term_index import TermIndex
 from hilgen_graph.kg_arm.substitution import Mentions, coreferent, substitute
-from hilgen_graph.synthetic import Provenance, ReplacedEntity, SyntheticRecord, write_synthetic
+from hilgen_graph.synthetic import (
+    CoSubstitution,
+    InsertedName,
+    Provenance,
+    ReplacedEntity,
+    SyntheticRecord,
+    write_synthetic,
+)
 from hilgen_graph.validation.guard import (
     Guard,
     HeldoutIndex,
@@ -210,12 +219,15 @@ def augment_kg(
     todo = linking.linked
     expanded: set[tuple[str, tuple[tuple[int, int], ...]]] = set()  # co-reference groups done
     coreferent_skipped = 0
+    walks = _Walks(expander, todo)
+    co_groups = _co_groups(todo, by_sentence) if cfg.mentions is Mentions.ALL else {}
     for done, link in enumerate(todo, start=1):
+        at = done - 1
         sentence = by_sentence[link.sentence_id]
         ent_index = next(i for i, e in enumerate(sentence.entities) if e == link.entity)
         label = link.entity.label
         group = coreferent(sentence, link.entity)
-        if cfg.mentions is Mentions.GROUP:
+        if cfg.mentions is not Mentions.ONE:
             # a group is expanded once, from its first linked mention: the later ones would
             # only make the same sentences again
             key = (sentence.id, tuple((e.start, e.end) for e in group))
@@ -225,17 +237,31 @@ def augment_kg(
                     progress(done, len(todo))
                 continue
             expanded.add(key)
+        others = [
+            (j, g) for j, g in co_groups.get(sentence.id, []) if j != at and not _shares(g, group)
+        ]
         for layer in cfg.layers:
             layer_counts = counts[layer]
             made_any = False
-            for concept in link.concepts:
-                walk = expander.layer(layer, concept, label, link.entity.text)
+            m = 0  # the running index of this mention's names in the layer
+            for concept, walk in walks.of(at, layer):
                 layer_counts.related += len(walk.picked)
                 layer_counts.filtered.update(walk.dropped)
                 excluded_by_label.setdefault(label, ProfileExclusions()).add(walk.excluded)
                 for n, rel in enumerate(walk.picked):
+                    co = _co_names(others, walks, layer, m, rel.name)
+                    m += 1
                     record = _substituted(
-                        sentence, link, ent_index, concept.id, n, rel, sources, cfg.mentions, group
+                        sentence,
+                        link,
+                        ent_index,
+                        concept.id,
+                        n,
+                        rel,
+                        sources,
+                        cfg.mentions,
+                        group,
+                        co,
                     )
                     if isinstance(record, str):
                         guard.reject(layer_counts, record)
@@ -283,6 +309,73 @@ def augment_kg(
     return records, report
 
 
+class _Walks:
+    """Each linked mention's walk per layer, made once: with ``mentions: all`` a mention's
+    names are also drawn for the other mentions' sentences."""
+
+    def __init__(self, expander: Expander, links: Sequence[Link]) -> None:
+        self.expander = expander
+        self.links = links
+        self._done: dict[tuple[int, str], list[tuple[Concept, LayerWalk]]] = {}
+
+    def of(self, at: int, layer: str) -> list[tuple[Concept, LayerWalk]]:
+        """The walk of ``links[at]`` in ``layer``, one per linked concept."""
+        key = (at, layer)
+        if key not in self._done:
+            link = self.links[at]
+            self._done[key] = [
+                (c, self.expander.layer(layer, c, link.entity.label, link.entity.text))
+                for c in link.concepts
+            ]
+        return self._done[key]
+
+    def names(self, at: int, layer: str) -> list[RelatedConcept]:
+        """The related concepts picked for ``links[at]`` in ``layer``, in walk order."""
+        return [rel for _, walk in self.of(at, layer) for rel in walk.picked]
+
+
+def _shares(a: Sequence[Entity], b: Sequence[Entity]) -> bool:
+    return bool({(e.start, e.end) for e in a} & {(e.start, e.end) for e in b})
+
+
+def _co_groups(
+    links: Sequence[Link], by_sentence: Mapping[str, Sentence]
+) -> dict[str, list[tuple[int, tuple[Entity, ...]]]]:
+    """Per sentence, each co-reference group of its linked mentions once (from its first linked
+    mention, as the main walk takes them): ``(index into links, group)``; a group that shares
+    a mention with an earlier one is left out."""
+    out: dict[str, list[tuple[int, tuple[Entity, ...]]]] = {}
+    for at, link in enumerate(links):
+        group = coreferent(by_sentence[link.sentence_id], link.entity)
+        have = out.setdefault(link.sentence_id, [])
+        if not any(_shares(g, group) for _, g in have):
+            have.append((at, group))
+    return out
+
+
+def _co_names(
+    others: Sequence[tuple[int, tuple[Entity, ...]]],
+    walks: _Walks,
+    layer: str,
+    m: int,
+    name: str,
+) -> list[tuple[tuple[Entity, ...], RelatedConcept]]:
+    """For the ``m``-th sentence of a mention in ``layer``: a name for each other mention's
+    group, from that mention's own walk in the layer (its ``m``-th name, cycling), skipping
+    names the sentence holds already; a mention with no such name keeps its text."""
+    used = {normalize(name)}
+    out: list[tuple[tuple[Entity, ...], RelatedConcept]] = []
+    for j, group in others:
+        names = walks.names(j, layer)
+        for step in range(len(names)):
+            rel = names[(m + step) % len(names)]
+            if normalize(rel.name) not in used:
+                used.add(normalize(rel.name))
+                out.append((group, rel))
+                break
+    return out
+
+
 def _substituted(
     sentence: Sentence,
     link: Link,
@@ -293,14 +386,23 @@ def _substituted(
     sources: Mapping[str, str],
     mentions: Mentions = Mentions.GROUP,
     group: Sequence[Entity] | None = None,
+    co: Sequence[tuple[tuple[Entity, ...], RelatedConcept]] = (),
 ) -> SyntheticRecord | str:
     """The synthetic record for substituting ``rel``'s name for the linked mention (and, with
-    ``mentions=group``, its co-referent mentions), or why there is none (a
-    :class:`SubstitutionSkip` text)."""
-    sub = substitute(sentence, link.entity, rel.name, mentions=mentions, group=group)
+    ``mentions=group``, its co-referent mentions; with ``mentions=all``, ``co``'s names for
+    other mentions too), or why there is none (a :class:`SubstitutionSkip` text)."""
+    sub = substitute(
+        sentence,
+        link.entity,
+        rel.name,
+        mentions=mentions,
+        group=group,
+        co=[(g, r.name) for g, r in co],
+    )
     if sub.value is None:
         return str(sub.skip)
     v = sub.value
+    applied = [co[i] for i in v.co_applied]
     return SyntheticRecord(
         id=f"kg:{sentence.id}:{ent_index}:{rel.layer}:{concept_id}:{n}",
         text=v.text,
@@ -310,20 +412,37 @@ def _substituted(
             arm="kg",
             seed_sentence_id=sentence.id,
             layer=rel.layer,
-            replaced_entity=ReplacedEntity(
-                text=link.entity.text,
-                label=link.entity.label,
-                start=link.entity.start,
-                end=link.entity.end,
-                concept_ids=list(link.entity.concept_ids),
-            ),
+            replaced_entity=_replaced(link.entity),
             source_concept_id=concept_id,
             related_concept_id=rel.concept_id,
             related_name=rel.name,
             relation_path=list(rel.relation_path),
             knowledge_source=rel.knowledge_source,
             source_version=sources.get(rel.knowledge_source, ""),
+            co_substituted=[
+                CoSubstitution(
+                    replaced_entity=_replaced(g[0]),
+                    related_concept_id=r.concept_id,
+                    related_name=r.name,
+                )
+                for g, r in applied
+            ],
+            inserted=(
+                [InsertedName(start=a, end=b, replaced=old) for a, b, old in v.inserted]
+                if applied
+                else []
+            ),
         ),
+    )
+
+
+def _replaced(entity: Entity) -> ReplacedEntity:
+    return ReplacedEntity(
+        text=entity.text,
+        label=entity.label,
+        start=entity.start,
+        end=entity.end,
+        concept_ids=list(entity.concept_ids),
     )
 
 

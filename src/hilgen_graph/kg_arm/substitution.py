@@ -5,7 +5,10 @@ the same text again, or an abbreviation and its long form (a shared corpus conce
 sentence never reads "midazolam ... ro 21 3981 ... midazolam". An abbreviation written in
 parentheses right after its long form ("neuroleptic malignant syndrome (NMS)") is dropped with
 its parentheses: the new name has no such abbreviation. ``mentions="one"`` replaces the one
-mention only (the behaviour before 2026-12; kept to reproduce earlier grids).
+mention only (the behaviour before 2026-12; kept to reproduce earlier grids). ``mentions="all"``
+replaces the group and, in the same sentence, every other linked mention's group with a name
+from that mention's own walk (``co=``), so no synthetic sentence repeats a gold mention of the
+sample in its gold context; :func:`hilgen_graph.kg_arm.augment.augment_kg` picks those names.
 
 The new sentence text is re-tokenised with the corpus tokeniser (:func:`hilgen_graph.corpus.
 tokenize.tokenize`), tokens are split at every entity boundary exactly as the corpus readers do,
@@ -32,6 +35,7 @@ class Mentions(StrEnum):
 
     GROUP = "group"  # the mention and its co-referent mentions (see :func:`coreferent`)
     ONE = "one"  # the one mention (earlier grids)
+    ALL = "all"  # the group, and every other linked mention's group with a name of its own
 
 
 class SubstitutionSkip(StrEnum):
@@ -55,6 +59,10 @@ class Substituted:
     token_end: int
     replaced: int = 1  # mentions replaced (the mention and its co-referent ones)
     dropped: int = 0  # parenthesised abbreviations dropped
+    # every name inserted in ``text`` (the co-substituted ones too): its character span and
+    # the mention text it replaced
+    inserted: tuple[tuple[int, int, str], ...] = ()
+    co_applied: tuple[int, ...] = ()  # indexes into ``co`` of the replacements made
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +135,18 @@ def substitute(
     match_case: bool = True,
     mentions: Mentions | str = Mentions.GROUP,
     group: Sequence[Entity] | None = None,
+    co: Sequence[tuple[Sequence[Entity], str]] = (),
 ) -> SubstitutionResult:
-    """Replace ``entity`` (one of ``sentence.entities``) and, with ``mentions="group"``, its
-    co-referent mentions with ``name`` and retag the sentence.
+    """Replace ``entity`` (one of ``sentence.entities``) and, with ``mentions="group"`` or
+    ``"all"``, its co-referent mentions with ``name`` and retag the sentence.
 
     Other entities keep their labels and shift with the text; the new name is tagged with
     ``entity.label``. A name with no tokens or equal to the mention yields no sentence and says
     why; so does an entity that overlaps a replaced mention (it cannot be kept consistently).
-    ``group`` is :func:`coreferent`'s answer when the caller has it already.
+    ``group`` is :func:`coreferent`'s answer when the caller has it already. ``co`` (with
+    ``mentions="all"``) are further ``(group, name)`` replacements, each group another mention's
+    co-referent group, disjoint from ``group`` and from each other; a co-name with no tokens or
+    equal to its mention leaves that mention as it is.
     """
     name = name.strip()
     shown = _match_case(name, sentence, entity) if match_case else name
@@ -143,36 +155,59 @@ def substitute(
     if shown == entity.text:
         return SubstitutionResult(None, SubstitutionSkip.SAME_AS_MENTION)
     text = sentence.text
-    if Mentions(mentions) is Mentions.ONE:
+    mode = Mentions(mentions)
+    if mode is Mentions.ONE:
         group = (entity,)
     elif group is None:
         group = coreferent(sentence, entity)
-    cuts = _parenthesised(text, group)
-    # edits in text order: (start, end, replacement, is_new_name)
-    edits: list[tuple[int, int, str, bool]] = []
-    for i, member in enumerate(group):
-        if i in cuts:
-            edits.append((group[i - 1].end, cuts[i], "", False))
-        else:
-            new = _match_case(name, sentence, member) if match_case else name
-            edits.append((member.start, member.end, new, True))
+    replacements: list[tuple[Sequence[Entity], str]] = [(group, name)]
+    co_applied: list[int] = []
+    if mode is Mentions.ALL:
+        for n, (co_group, co_name) in enumerate(co):
+            co_name = co_name.strip()
+            first = co_group[0]
+            shown_co = _match_case(co_name, sentence, first) if match_case else co_name
+            if tokenizer(shown_co) and shown_co != first.text:
+                replacements.append((co_group, co_name))
+                co_applied.append(n)
+    # edits in text order: (start, end, replacement, label of a new name or None for a cut,
+    # whether it belongs to the mention's own group, the text replaced)
+    edits: list[tuple[int, int, str, str | None, bool, str]] = []
+    replaced: list[Entity] = []
+    cut_count = 0
+    for n, (members, new_name) in enumerate(replacements):
+        cuts = _parenthesised(text, members)
+        cut_count += len(cuts)
+        replaced.extend(members)
+        for i, member in enumerate(members):
+            if i in cuts:
+                cut = (members[i - 1].end, cuts[i])
+                edits.append((*cut, "", None, n == 0, text[cut[0] : cut[1]]))
+            else:
+                new = _match_case(new_name, sentence, member) if match_case else new_name
+                edits.append((member.start, member.end, new, member.label, n == 0, member.text))
     edits.sort()
-    others = [e for e in sentence.entities if not any(_same_span(e, m) for m in group)]
+    if len(replacements) > 1 and any(
+        a < b for (_, b, *_), (a, *_) in zip(edits, edits[1:], strict=False)
+    ):
+        return SubstitutionResult(None, SubstitutionSkip.ENTITY_LOST)
+    others = [e for e in sentence.entities if not any(_same_span(e, m) for m in replaced)]
     for e in others:
-        if any(e.start < b and a < e.end for a, b, _, _ in edits):
+        if any(e.start < b and a < e.end for a, b, *_ in edits):
             return SubstitutionResult(None, SubstitutionSkip.ENTITY_LOST)
     parts: list[str] = []
-    new_spans: list[tuple[int, int]] = []  # where each new name sits in the new text
+    # where each new name sits in the new text, with its label and the text it replaced
+    named: list[tuple[int, int, str, str]] = []
     shifts: list[tuple[int, int]] = []  # (old end of an edit, cumulative shift after it)
     pos = shift = 0
     target_span = (-1, -1)
-    for a, b, new, is_name in edits:
+    for a, b, new, label, own, old in edits:
         parts.append(text[pos:a])
         start = a + shift
         parts.append(new)
-        if is_name:
-            new_spans.append((start, start + len(new)))
-            if target_span == (-1, -1) or a == entity.start:
+        if label is not None:
+            named.append((start, start + len(new), label, old))
+            if own and (target_span == (-1, -1) or a == entity.start):
                 target_span = (start, start + len(new))
         shift += len(new) - (b - a)
         shifts.append((b, shift))
@@ -183,7 +218,7 @@ def substitute(
     def moved(offset: int) -> int:
         return offset + next((s for end, s in reversed(shifts) if end <= offset), 0)
 
-    spans = [(a, b, entity.label, True) for a, b in new_spans]
+    spans = [(a, b, label, True) for a, b, label, _ in named]
     spans += [(moved(e.start), moved(e.start) + (e.end - e.start), e.label, False) for e in others]
     cut_points = [c for a, b, _, _ in spans for c in (a, b)]
     toks = split_tokens_at(tokenizer(new_text), cut_points)
@@ -209,7 +244,9 @@ def substitute(
             end=target_span[1],
             token_start=token_span[0],
             token_end=token_span[1],
-            replaced=len(new_spans),
-            dropped=len(cuts),
+            replaced=len(named),
+            dropped=cut_count,
+            inserted=tuple((a, b, old) for a, b, _, old in named),
+            co_applied=tuple(co_applied),
         )
     )

@@ -386,6 +386,11 @@ class Funnel:
         of the seed. For the LLM arm a span is a seed gold mention when its text is one."""
         prov = c.provenance
         rep = prov.replaced_entity
+        if prov.arm == "kg" and prov.inserted:  # several names inserted (mentions: all)
+            at = [(x.start, x.end) for x in prov.inserted]
+            return {
+                i for i, s in enumerate(c.spans) if any(s.start < b and a < s.end for a, b in at)
+            }, True
         if prov.arm == "kg" and rep is not None:
             return {i for i, s in enumerate(c.spans) if s.start == rep.start}, True
         llm = prov.llm
@@ -433,11 +438,16 @@ class Funnel:
     @staticmethod
     def seed_text_of(c: Candidate) -> str:
         """The seed sentence's text: the LLM arm records it; for a KG record it is the text
-        with the inserted name put back to the replaced mention."""
+        with the inserted names put back to the replaced mentions (a dropped "(ABBR)" is not)."""
         prov = c.provenance
         if prov.llm is not None:
             return prov.llm.seed_text
         rep = prov.replaced_entity
+        if prov.arm == "kg" and prov.inserted:
+            text = c.text
+            for x in sorted(prov.inserted, key=lambda x: x.start, reverse=True):
+                text = text[: x.start] + x.replaced + text[x.end :]
+            return text
         if prov.arm == "kg" and rep is not None:
             at = next((s for s in c.spans if s.start == rep.start), None)
             if at is not None:
