@@ -1,13 +1,15 @@
-"""KG-arm data with ``mentions: one`` (a mention replaced alone) against ``mentions: group`` (with
-its co-referent mentions) on the k-shot samples of a grid's run folder; no training.
+"""KG-arm data with ``mentions: one`` (a mention replaced alone), ``mentions: group`` (with its
+co-referent mentions) and ``mentions: all`` (with every other linked mention of the sentence as
+well) on the k-shot samples of a grid's run folder; no training.
 
     .venv/bin/python -m bench.kg_mentions_compare RUN_DIR [--out FILE.md]
     .venv/bin/python -m bench.kg_mentions_compare RUN_DIR --f1 REPORT.json [REPORT.json ...]
 
 For every dataset and seed of ``RUN_DIR`` (its ``runs/<dataset>/seed-N/sample.json``) the grid's
 own KG path (``evaluation.data.kg_synthetic``, the free graph) runs once per mode; the table
-counts the sentences written and those in which the replaced mention's text still stands as
-another entity of the sentence ("midazolam ... ro 21 3981 ... midazolam").
+counts the sentences written, those in which the replaced mention's text still stands as
+another entity of the sentence ("midazolam ... ro 21 3981 ... midazolam"), and those that keep
+any gold mention of their seed sentence as an entity (a near-copy of the gold sentence).
 
 With ``--f1``, ``RUN_DIR`` holds ``kg:all`` runs made with ``mentions: group`` and each REPORT a
 grid of the same protocol made with ``mentions: one`` (a committed ``report.json``): the table
@@ -27,6 +29,7 @@ from typing import Any
 from bench.precision_compare import run_cells
 from hilgen_graph.atomic import write_text
 from hilgen_graph.corpus.kshot import load_sample
+from hilgen_graph.corpus.records import Sentence
 from hilgen_graph.evaluation.config import DatasetSpec, KGConfig
 from hilgen_graph.evaluation.data import kg_synthetic, load_splits
 from hilgen_graph.evaluation.metrics import strict_spans
@@ -34,7 +37,7 @@ from hilgen_graph.graph.normalize import normalize
 from hilgen_graph.synthetic import SyntheticRecord
 
 COLLAPSE = {"ncbi_disease": "Disease"}
-MODES = ("one", "group")
+MODES = ("one", "group", "all")
 
 
 def _entity_texts(rec: SyntheticRecord) -> list[str]:
@@ -46,6 +49,12 @@ def stale(rec: SyntheticRecord) -> bool:
     """Whether the replaced mention's text is still an entity of the new sentence."""
     replaced = rec.provenance.replaced_entity
     return replaced is not None and normalize(replaced.text) in _entity_texts(rec)
+
+
+def keeps_gold(rec: SyntheticRecord, seed: Sentence) -> bool:
+    """Whether any entity of the new sentence is a gold mention of its seed sentence."""
+    gold = {normalize(e.text) for e in seed.entities}
+    return any(t in gold for t in _entity_texts(rec))
 
 
 def compare(run_dir: Path) -> list[dict[str, object]]:
@@ -64,20 +73,29 @@ def compare(run_dir: Path) -> list[dict[str, object]]:
                 t["seeds"] += 1
                 t["sentences"] += len(records)
                 t["stale"] += sum(stale(r) for r in records)
+                t["gold_kept"] += sum(
+                    keeps_gold(r, pool[r.provenance.seed_sentence_id]) for r in records
+                )
         rows += [{"dataset": ds_dir.name, "mentions": m, **t} for m, t in totals.items()]
     return rows
 
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| dataset | mentions | seeds | KG sentences | replaced text still an entity |",
-        "|---|---|---|---|---|",
+        "| dataset | mentions | seeds | KG sentences | replaced text still an entity "
+        "| a gold mention of the seed kept |",
+        "|---|---|---|---|---|---|",
     ]
+
+    def share(k: int, n: int) -> str:
+        return f"{k:,} ({k / n:.1%})" if n else "-"
+
     for r in rows:
         n, s = int(r["sentences"]), int(r["stale"])  # type: ignore[call-overload]
-        share = f"{s / n:.1%}" if n else "-"
+        g = int(r["gold_kept"])  # type: ignore[call-overload]
         lines.append(
-            f"| {r['dataset']} | {r['mentions']} | {r['seeds']} | {n:,} | {s:,} ({share}) |"
+            f"| {r['dataset']} | {r['mentions']} | {r['seeds']} | {n:,} | {share(s, n)} "
+            f"| {share(g, n)} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -206,6 +206,8 @@ def test_all_mentions_replaces_the_other_linked_mentions_too(
     }
     (group_recs, group_rep), (all_recs, all_rep) = runs[Mentions.GROUP], runs[Mentions.ALL]
     assert all_rep.made == group_rep.made > 0  # the same names tried for the same mentions
+    # two mentions' walks do not make the same sentences (the guard would drop them)
+    assert len(all_recs) >= 0.9 * len(group_recs)
     assert all_rep.config["mentions"] == "all"
     by_id = {s.id: s for s in multi}
     linked = {(x.sentence_id, x.entity.start) for x in all_rep.linking.linked}

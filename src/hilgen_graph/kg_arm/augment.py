@@ -361,14 +361,20 @@ def _co_names(
     name: str,
 ) -> list[tuple[tuple[Entity, ...], RelatedConcept]]:
     """For the ``m``-th sentence of a mention in ``layer``: a name for each other mention's
-    group, from that mention's own walk in the layer (its ``m``-th name, cycling), skipping
-    names the sentence holds already; a mention with no such name keeps its text."""
+    group, from that mention's own walk in the layer (its ``m + 1``-th name, cycling), skipping
+    names the sentence holds already; a mention with no such name keeps its text.
+
+    The offset of one keeps two mentions' walks from making the same sentences: A's ``n``-th
+    sentence pairs ``a[n]`` with ``b[n + 1]``, B's ``m``-th pairs ``b[m]`` with ``a[m + 1]``,
+    which meet only when a walk has one or two names (with no offset, every pair ``a[n], b[n]``
+    was made twice and the guard dropped the second as a duplicate: about half the sentences).
+    """
     used = {normalize(name)}
     out: list[tuple[tuple[Entity, ...], RelatedConcept]] = []
     for j, group in others:
         names = walks.names(j, layer)
         for step in range(len(names)):
-            rel = names[(m + step) % len(names)]
+            rel = names[(m + 1 + step) % len(names)]
             if normalize(rel.name) not in used:
                 used.add(normalize(rel.name))
                 out.append((group, rel))
