@@ -352,3 +352,23 @@ def test_kg_labels_change_the_kg_runs_only(tmp_path: Path) -> None:
     assert b.kg.labels == ["Disease"] and a.kg.labels == []
     assert a.fingerprint("bc5cdr", "baseline") == b.fingerprint("bc5cdr", "baseline")
     assert a.fingerprint("bc5cdr", "kg:all") != b.fingerprint("bc5cdr", "kg:all")
+
+
+def test_synthetic_per_batch_needs_the_fixed_budget_and_keeps_the_baseline_hash(
+    tmp_path: Path,
+) -> None:
+    head = "datasets: [ncbi_disease]\nseeds: [1]\nvariants: [baseline, 'kg:all']\n"
+    budget = "steps: 300, gold_per_batch: 8, batch_size: 16"
+    plain, share = tmp_path / "plain.yaml", tmp_path / "share.yaml"
+    plain.write_text(head + f"training: {{{budget}}}\n")
+    share.write_text(head + f"training: {{{budget}, synthetic_per_batch: 4}}\n")
+    a, b = load_config(plain), load_config(share)
+    assert a.fingerprint("ncbi_disease", "baseline") == b.fingerprint("ncbi_disease", "baseline")
+    assert a.fingerprint("ncbi_disease", "kg:all") != b.fingerprint("ncbi_disease", "kg:all")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(head + "training: {synthetic_per_batch: 4}\n")
+    with pytest.raises(ConfigError, match="synthetic_per_batch needs the fixed budget"):
+        load_config(bad)
+    bad.write_text(head + f"training: {{{budget}, synthetic_per_batch: 9}}\n")
+    with pytest.raises(ConfigError, match="exceeds batch_size 16"):
+        load_config(bad)

@@ -198,3 +198,13 @@ def test_gold_finish_leaves_synthetic_out_of_the_last_batches_only() -> None:
     assert all(len(b) == 8 and max(b) < 10 for b in plan[200:])
     # the gold part of every batch, and so the gold passes, are the baseline's
     assert [[i for i in b if i < 10] for b in plan] == s.batch_plan(10, 0, 300, seed=3)
+
+
+def test_synthetic_per_batch_sets_the_synthetic_share_and_keeps_the_gold_part() -> None:
+    s = TrainSettings(batch_size=16, steps=300, gold_per_batch=8, synthetic_per_batch=4)
+    plan = s.batch_plan(10, 200, 300, seed=3)
+    assert all(len(b) == 12 and sum(i >= 10 for i in b) == 4 for b in plan)
+    assert [[i for i in b if i < 10] for b in plan] == s.batch_plan(10, 0, 300, seed=3)
+    # the default fills the batch, as before the setting existed
+    plain = TrainSettings(batch_size=16, steps=300, gold_per_batch=8)
+    assert all(len(b) == 16 for b in plain.batch_plan(10, 200, 300, seed=3))

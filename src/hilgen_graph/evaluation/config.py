@@ -46,6 +46,9 @@ class TrainingConfig(BaseModel):
     # the last N steps of the fixed budget train on the gold part of their batches only
     # (synthetic, then gold: the head ends on the gold distribution; gold passes unchanged)
     gold_finish_steps: int = Field(default=0, ge=0)
+    # synthetic sentences in each batch of the fixed budget (default: the rest of batch_size
+    # after the gold ones); fewer gives the synthetic data a smaller share of every step
+    synthetic_per_batch: int | None = Field(default=None, ge=1)
 
     lr: float = 5e-5
     batch_size: int = Field(default=32, ge=1)
@@ -86,6 +89,19 @@ class TrainingConfig(BaseModel):
         if self.gold_finish_steps and (self.steps is None or self.gold_per_batch is None):
             raise ValueError(
                 "gold_finish_steps needs the fixed budget (`steps` and `gold_per_batch`)"
+            )
+        if self.synthetic_per_batch is not None and self.gold_per_batch is None:
+            raise ValueError(
+                "synthetic_per_batch needs the fixed budget (`steps` and `gold_per_batch`)"
+            )
+        if (
+            self.synthetic_per_batch is not None
+            and self.gold_per_batch is not None
+            and self.gold_per_batch + self.synthetic_per_batch > self.batch_size
+        ):
+            raise ValueError(
+                f"gold_per_batch {self.gold_per_batch} + synthetic_per_batch "
+                f"{self.synthetic_per_batch} exceeds batch_size {self.batch_size}"
             )
         if self.steps is not None and self.gold_finish_steps >= self.steps:
             raise ValueError(
@@ -335,6 +351,7 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[Any, set[str] | None]] = {
     ("training", "gold_finish_steps"): (0, {"kg", "llm"}),  # the baseline's batches are gold
     ("kg", "number_agreement"): (False, {"kg"}),
     ("kg", "labels"): ([], {"kg"}),
+    ("training", "synthetic_per_batch"): (None, {"kg", "llm"}),  # the baseline's are gold
 }
 # Settings hashed from the start that only some arms read: (section, key) -> (default, arms).
 # A variant that reads none of those arms hashes the default, so changing the setting keeps

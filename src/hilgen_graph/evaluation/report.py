@@ -576,9 +576,14 @@ def _budget_lines(cfg: dict[str, Any]) -> list[str]:
             f"Budget: {t['steps']} steps for every variant, batch {t.get('batch_size')}, "
             f"{t.get('gold_per_batch') or 'no fixed number of'} gold sentences per batch "
             + (
-                "(synthetic ones fill the rest, drawn seed sentence by seed sentence), "
+                f"(and {t['synthetic_per_batch']} synthetic ones"
+                if t.get("synthetic_per_batch")
+                else "(synthetic ones fill the rest"
+            )
+            + (
+                ", drawn seed sentence by seed sentence), "
                 if t.get("synthetic_balance") == "seed_sentence"
-                else "(synthetic ones fill the rest), "
+                else "), "
             )
         )
     else:

@@ -13,6 +13,8 @@ Two budget rules, chosen by the config:
   by seed sentence (a seeded round over the seed sentences, each giving its next synthetic
   sentence), so a gold sentence with four mentions and 120 substitutions does not fill the
   batches with copies of its unchanged context; ``none`` draws from the synthetic set as a whole.
+  ``synthetic_per_batch`` = M puts M synthetic sentences in each batch instead of the rest of
+  ``batch_size`` (a smaller synthetic share of every step; the gold part is unchanged).
   ``gold_finish_steps`` = N leaves the synthetic part out of the last N batches (two-stage
   training: gold + synthetic, then gold only, so the classifier ends on the gold distribution);
   the gold part of every batch is unchanged, so the gold passes still equal the baseline's.
@@ -89,6 +91,7 @@ class TrainSettings:
     eval_every: int | None = None  # dev check every N steps (else eval_points spaced evenly)
     synthetic_balance: str = "none"  # none | seed_sentence (see the module docstring)
     gold_finish_steps: int = 0  # the last N batches hold gold sentences only (fixed budget)
+    synthetic_per_batch: int | None = None  # fixed budget: default batch_size - the gold ones
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where native; see ``precision``)
     nnshot_support: NnshotSupport = "train"
 
@@ -127,7 +130,12 @@ class TrainSettings:
             return _batches(n_gold + n_synthetic, self.batch_size, steps, seed)
         g = min(self.gold_per_batch, n_gold, self.batch_size)
         gold = _batches(n_gold, g, steps, seed)
-        if not n_synthetic or g >= self.batch_size:
+        n_syn = (
+            self.batch_size - g
+            if self.synthetic_per_batch is None
+            else min(self.synthetic_per_batch, self.batch_size - g)
+        )
+        if not n_synthetic or n_syn <= 0:
             return gold
         if self.synthetic_balance == "seed_sentence":
             if synthetic_groups is None or len(synthetic_groups) != n_synthetic:
@@ -135,9 +143,9 @@ class TrainSettings:
                     "synthetic_balance seed_sentence needs the seed sentence of every synthetic "
                     "sentence"
                 )
-            syn = _balanced_batches(synthetic_groups, self.batch_size - g, steps, seed + 1)
+            syn = _balanced_batches(synthetic_groups, n_syn, steps, seed + 1)
         else:
-            syn = _batches(n_synthetic, self.batch_size - g, steps, seed + 1)
+            syn = _batches(n_synthetic, n_syn, steps, seed + 1)
         mixed = max(0, steps - self.gold_finish_steps)  # the steps whose batches hold synthetic
         return [
             a + [n_gold + j for j in b] if step < mixed else a
