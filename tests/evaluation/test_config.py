@@ -197,6 +197,13 @@ def test_fingerprint_counts_only_the_synthetic_data_a_variant_reads(tmp_path: Pa
         assert a.fingerprint("ncbi_disease", v) == narrow.fingerprint("ncbi_disease", v)
     for v in ("kg:all", "kg:synonyms", "kg+llm"):
         assert a.fingerprint("ncbi_disease", v) != narrow.fingerprint("ncbi_disease", v)
+    # so do the KG arm's layers and names per layer (the baseline reads no KG data)
+    for kg in ("{per_layer: 2}", "{layers: [parents, siblings]}"):
+        other = _cfg(tmp_path, f"datasets: [ncbi_disease]\nseeds: [1]\nkg: {kg}\n")
+        for v in ("baseline", "llm:all"):
+            assert a.fingerprint("ncbi_disease", v) == other.fingerprint("ncbi_disease", v)
+        for v in ("kg:all", "kg+llm"):
+            assert a.fingerprint("ncbi_disease", v) != other.fingerprint("ncbi_disease", v)
     # the numeric precision: fp32 (the default) hashes as before it existed, bf16 changes
     # every variant, the baseline included
     fp32 = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\ntraining: {precision: fp32}\n")

@@ -358,6 +358,8 @@ LATER_SETTINGS: dict[tuple[str, str], tuple[Any, set[str] | None]] = {
 # its baseline and LLM runs (the KG arm's label profile does not touch them).
 ARM_SETTINGS: dict[tuple[str, str], tuple[Any, set[str]]] = {
     ("kg", "label_groups"): ({}, {"kg"}),
+    ("kg", "layers"): (list(DEFAULT_KG_LAYERS), {"kg"}),
+    ("kg", "per_layer"): (10, {"kg"}),
 }
 
 
