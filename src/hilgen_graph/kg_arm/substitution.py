@@ -186,7 +186,7 @@ def substitute(
             else:
                 new = _match_case(new_name, sentence, member) if match_case else new_name
                 edits.append((member.start, member.end, new, member.label, n == 0, member.text))
-    edits.sort()
+    edits.sort(key=lambda e: (e[0], e[1]))
     if len(replacements) > 1 and any(
         a < b for (_, b, *_), (a, *_) in zip(edits, edits[1:], strict=False)
     ):
