@@ -220,13 +220,15 @@ def augment_kg(
     expanded: set[tuple[str, tuple[tuple[int, int], ...]]] = set()  # co-reference groups done
     coreferent_skipped = 0
     walks = _Walks(expander, todo)
-    co_groups = _co_groups(todo, by_sentence) if cfg.mentions is Mentions.ALL else {}
+    # each linked mention's co-reference group, made once (the ALL mode reads them twice)
+    groups = [coreferent(by_sentence[x.sentence_id], x.entity) for x in todo]
+    co_groups = _co_groups(todo, groups) if cfg.mentions is Mentions.ALL else {}
     for done, link in enumerate(todo, start=1):
         at = done - 1
         sentence = by_sentence[link.sentence_id]
         ent_index = next(i for i, e in enumerate(sentence.entities) if e == link.entity)
         label = link.entity.label
-        group = coreferent(sentence, link.entity)
+        group = groups[at]
         if cfg.mentions is not Mentions.ONE:
             # a group is expanded once, from its first linked mention: the later ones would
             # only make the same sentences again
@@ -339,14 +341,13 @@ def _shares(a: Sequence[Entity], b: Sequence[Entity]) -> bool:
 
 
 def _co_groups(
-    links: Sequence[Link], by_sentence: Mapping[str, Sentence]
+    links: Sequence[Link], groups: Sequence[tuple[Entity, ...]]
 ) -> dict[str, list[tuple[int, tuple[Entity, ...]]]]:
     """Per sentence, each co-reference group of its linked mentions once (from its first linked
     mention, as the main walk takes them): ``(index into links, group)``; a group that shares
     a mention with an earlier one is left out."""
     out: dict[str, list[tuple[int, tuple[Entity, ...]]]] = {}
-    for at, link in enumerate(links):
-        group = coreferent(by_sentence[link.sentence_id], link.entity)
+    for at, (link, group) in enumerate(zip(links, groups, strict=True)):
         have = out.setdefault(link.sentence_id, [])
         if not any(_shares(g, group) for _, g in have):
             have.append((at, group))
@@ -375,8 +376,9 @@ def _co_names(
         names = walks.names(j, layer)
         for step in range(len(names)):
             rel = names[(m + 1 + step) % len(names)]
-            if normalize(rel.name) not in used:
-                used.add(normalize(rel.name))
+            key = normalize(rel.name)
+            if key not in used:
+                used.add(key)
                 out.append((group, rel))
                 break
     return out
