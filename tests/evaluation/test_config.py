@@ -37,7 +37,12 @@ def test_whole_grid_config_is_the_two_corpus_configs_plus_the_committed_llm_data
         (ds,) = one.datasets
         assert ds in grid.datasets
         assert one.training == grid.training
-        assert (one.kg, one.k, one.seeds) == (grid.kg, grid.k, grid.seeds)
+        assert (one.k, one.seeds) == (grid.k, grid.seeds)
+        # the grid names each corpus's kg:all layers; the corpus config the same ones
+        assert one.kg.model_dump(exclude={"all_layers"}) == grid.kg.model_dump(
+            exclude={"all_layers"}
+        )
+        assert one.kg.layers_for_all(ds.name) == grid.kg.layers_for_all(ds.name) is not None
         assert one.dev_subset == grid.dev_subset
         # the same runs as the corpus config (so their cells hash alike), plus the LLM variants
         assert grid.fingerprint(ds.name, "kg:all") == one.fingerprint(ds.name, "kg:all")
@@ -302,7 +307,7 @@ def test_variants_select_their_records(tmp_path: Path) -> None:
     }
     cfg = _cfg(tmp_path, "datasets: [ncbi_disease]\nseeds: [1]\n")
     ids = {
-        v: [r.id for r in _select(v, cfg, synth)]
+        v: [r.id for r in _select(v, cfg, synth, "ncbi_disease")]
         for v in ("baseline", "kg:parents", "kg:all", "llm:siblings", "llm:all", "kg+llm")
     }
     assert ids == {
@@ -313,6 +318,67 @@ def test_variants_select_their_records(tmp_path: Path) -> None:
         "llm:all": ["4", "5"],
         "kg+llm": ["1", "2", "3", "4", "5"],
     }
+
+
+def test_kg_all_reads_only_the_chosen_layers_of_its_dataset(tmp_path: Path) -> None:
+    """kg.all_layers narrows kg:all and kg+llm to the named layers (per dataset); the
+    single-layer variants still see every layer's records."""
+    from hilgen_graph.evaluation.runner import _select
+    from hilgen_graph.synthetic import Provenance, SyntheticRecord
+
+    def rec(i: int, layer: str) -> SyntheticRecord:
+        prov = Provenance(arm="kg", seed_sentence_id="s", layer=layer)  # type: ignore[arg-type]
+        return SyntheticRecord(id=str(i), text="x", tokens=["x"], tags=["O"], provenance=prov)
+
+    synth = {"kg": [rec(1, "synonyms"), rec(2, "parents"), rec(3, "siblings")], "llm": []}
+    head = "datasets: [bc5cdr, ncbi_disease]\nseeds: [1]\n"
+    cfg = _cfg(tmp_path, head + "kg: {all_layers: {bc5cdr: [parents, siblings]}}\n")
+    ids = {
+        (ds, v): [r.id for r in _select(v, cfg, synth, ds)]
+        for ds in ("bc5cdr", "ncbi_disease")
+        for v in ("kg:all", "kg+llm", "kg:synonyms")
+    }
+    assert ids == {
+        ("bc5cdr", "kg:all"): ["2", "3"],
+        ("bc5cdr", "kg+llm"): ["2", "3"],
+        ("bc5cdr", "kg:synonyms"): ["1"],
+        ("ncbi_disease", "kg:all"): ["1", "2", "3"],  # no choice for this corpus: every layer
+        ("ncbi_disease", "kg+llm"): ["1", "2", "3"],
+        ("ncbi_disease", "kg:synonyms"): ["1"],
+    }
+    one_list = _cfg(tmp_path, head + "kg: {all_layers: [synonyms]}\n")
+    assert [r.id for r in _select("kg:all", one_list, synth, "ncbi_disease")] == ["1"]
+
+
+def test_kg_all_layers_rehash_only_the_runs_that_read_them(tmp_path: Path) -> None:
+    head = "datasets: [bc5cdr, ncbi_disease]\nseeds: [1]\n"
+    plain = _cfg(tmp_path, head)
+    chosen = _cfg(tmp_path, head + "kg: {all_layers: {bc5cdr: [parents, siblings]}}\n")
+    other = _cfg(tmp_path, head + "kg: {all_layers: {bc5cdr: [siblings]}}\n")
+    for v in ("baseline", "llm:all", "kg:parents", "kg:siblings"):
+        assert plain.fingerprint("bc5cdr", v) == chosen.fingerprint("bc5cdr", v)
+    for v in ("kg:all", "kg+llm"):
+        assert plain.fingerprint("bc5cdr", v) != chosen.fingerprint("bc5cdr", v)
+        assert chosen.fingerprint("bc5cdr", v) != other.fingerprint("bc5cdr", v)
+        # another corpus's choice is not this corpus's data
+        assert plain.fingerprint("ncbi_disease", v) == chosen.fingerprint("ncbi_disease", v)
+    every = _cfg(tmp_path, head + "kg: {all_layers: [parents, siblings]}\n")
+    assert every.fingerprint("bc5cdr", "kg:all") == chosen.fingerprint("bc5cdr", "kg:all")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("kg: {all_layers: [parents, cousins]}", "not there: \\['cousins'\\]"),
+        ("kg: {all_layers: []}", "expected distinct layers"),
+        ("kg: {all_layers: [parents, parents]}", "expected distinct layers"),
+        ("kg: {layers: [parents], all_layers: [siblings]}", "not there"),
+        ("kg: {all_layers: {bc5cdr: [parents]}}", "names dataset\\(s\\) \\['bc5cdr'\\]"),
+    ],
+)
+def test_kg_all_layers_are_checked_when_loading(tmp_path: Path, setting: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _cfg(tmp_path, f"datasets: [ncbi_disease]\nseeds: [1]\n{setting}\n")
 
 
 def test_gold_per_batch_needs_a_fixed_budget(tmp_path: Path) -> None:

@@ -137,6 +137,31 @@ class KGConfig(BaseModel):
     number_agreement: bool = False
     # the entity labels the arm substitutes (as --labels); empty: every label
     labels: list[str] = Field(default_factory=list)
+    # the layers whose sentences `kg:all` and `kg+llm` train on: every one of `layers` (None,
+    # the default), one list for every dataset, or dataset -> list (a choice made on dev, e.g.
+    # the two best single layers of a grid's `kg:<layer>` runs). The single-layer variants
+    # read `layers` as before; `kg:all` is the union of the named layers' data.
+    all_layers: list[str] | dict[str, list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _all_layers(self) -> KGConfig:
+        chosen = self.all_layers
+        lists = chosen.values() if isinstance(chosen, dict) else [] if chosen is None else [chosen]
+        for names in lists:
+            unknown = [x for x in names if x not in self.layers]
+            if not names or unknown or len(set(names)) != len(names):
+                raise ValueError(
+                    f"all_layers {names}: expected distinct layers out of kg.layers "
+                    f"{self.layers}" + (f" (not there: {unknown})" if unknown else "")
+                )
+        return self
+
+    def layers_for_all(self, dataset: str) -> list[str] | None:
+        """The layers `kg:all` reads for one dataset, or None for every layer."""
+        chosen = self.all_layers
+        if isinstance(chosen, dict):
+            return chosen.get(dataset)
+        return chosen
 
     @field_validator("label_groups")
     @classmethod
@@ -205,6 +230,17 @@ class EvalConfig(BaseModel):
         return v
 
     @model_validator(mode="after")
+    def _all_layers_datasets(self) -> EvalConfig:
+        chosen = self.kg.all_layers
+        extra = sorted(set(chosen) - set(self.dataset_names)) if isinstance(chosen, dict) else []
+        if extra:
+            raise ValueError(
+                f"kg.all_layers names dataset(s) {extra} that are not in datasets "
+                f"{self.dataset_names}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _variant_seeds(self) -> EvalConfig:
         for v, seeds in self.variant_seeds.items():
             if v not in self.variants:
@@ -269,6 +305,11 @@ class EvalConfig(BaseModel):
         for (section, key), (default, arms) in ARM_SETTINGS.items():
             if used is not None and not (used & arms):
                 keep[section][key] = default
+        # kg.all_layers: only this dataset's choice, and only where kg:all's data is read
+        chosen = self.kg.layers_for_all(dataset)
+        keep["kg"].pop("all_layers", None)
+        if chosen is not None and (variant is None or variant in ALL_LAYER_VARIANTS):
+            keep["kg"]["all_layers"] = chosen
         keep["dataset"] = next(d.model_dump() for d in self.datasets if d.name == dataset)
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -361,6 +402,10 @@ ARM_SETTINGS: dict[tuple[str, str], tuple[Any, set[str]]] = {
     ("kg", "layers"): (list(DEFAULT_KG_LAYERS), {"kg"}),
     ("kg", "per_layer"): (10, {"kg"}),
 }
+
+
+# the variants that train on `kg:all`'s data (the layers of kg.all_layers)
+ALL_LAYER_VARIANTS = ("kg:all", "kg+llm")
 
 
 def arms_read(variant: str) -> set[str]:

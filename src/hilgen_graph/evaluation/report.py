@@ -608,7 +608,25 @@ def _budget_lines(cfg: dict[str, Any]) -> list[str]:
     }.get(precision, f"; precision {precision}.")
     if t.get("nnshot_support") == "gold":
         text += " The nnshot support set is the gold k-shot sentences only."
-    return [text, ""] if t else []
+    return ([text, ""] if t else []) + _kg_all_lines(cfg)
+
+
+def _kg_all_lines(cfg: dict[str, Any]) -> list[str]:
+    """Which layers `kg:all` (and `kg+llm`) train on, where the config chose some."""
+    kg = cfg.get("kg") or {}
+    chosen = kg.get("all_layers")
+    if not chosen:
+        return []
+    every = ", ".join(kg.get("layers") or [])
+    if isinstance(chosen, dict):
+        parts = "; ".join(f"{ds}: {', '.join(names)}" for ds, names in chosen.items())
+    else:
+        parts = ", ".join(chosen)
+    return [
+        f"KG data: `kg:all` and `kg+llm` train on the sentences of the layers {parts} "
+        f"(config `kg.all_layers`; the single-layer variants: each of {every}).",
+        "",
+    ]
 
 
 def _per_seed_lines(rows: dict[str, Any]) -> list[str]:

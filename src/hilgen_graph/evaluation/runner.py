@@ -268,23 +268,26 @@ def _synthetic_origin(config: EvalConfig, arm: str, given: Path | None) -> dict[
         return {"arm": arm, "file": str(given), "sha256": digest}
     return {
         "arm": arm,
-        "kg": config.kg.model_dump(mode="json"),
+        # which layers kg:all reads is a selection of this data, not how it is made
+        "kg": config.kg.model_dump(mode="json", exclude={"all_layers"}),
         "code": datamod.kg_code_digest(),
         "store": datamod.kg_store_fingerprint(config.kg),
     }
 
 
 def _select(
-    variant: str, config: EvalConfig, synth: dict[str, list[SyntheticRecord]]
+    variant: str, config: EvalConfig, synth: dict[str, list[SyntheticRecord]], dataset: str
 ) -> list[SyntheticRecord]:
     arm, sel = parse_variant(variant, datamod.kg_layers())
     if arm == "none":
         return []
+    chosen = config.kg.layers_for_all(dataset)
+    kg_all = [r for r in synth.get("kg", []) if chosen is None or r.provenance.layer in chosen]
     if arm == "kg+llm":
-        return synth.get("kg", []) + synth.get("llm", [])
+        return kg_all + synth.get("llm", [])
     recs = synth.get(arm, [])
     if sel == "all":
-        return recs
+        return kg_all if arm == "kg" else recs
     if arm == "kg":
         return [r for r in recs if r.provenance.layer == sel]
     return [
@@ -585,7 +588,7 @@ def run_grid(
         run_dir = sd.seed_dir / variant_slug(variant)
         label = cell.label
         res_file = run_dir / "result.json"
-        chosen = None if sd.synthetic is None else _select(variant, config, sd.synthetic)
+        chosen = None if sd.synthetic is None else _select(variant, config, sd.synthetic, ds)
         if _finished(res_file, config.fingerprint(ds, variant), chosen):
             summary.reused += 1
             done += 1
