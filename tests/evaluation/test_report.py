@@ -59,7 +59,16 @@ def test_per_seed_gains_and_coverage(fake_run: Path) -> None:
     assert kg["per_seed"]["seeds"]["2"]["gain_points"] == pytest.approx(100 * 2 / 3)
     assert kg["per_seed"]["min_gain_points"] == pytest.approx(100 / 3)
     assert rep["coverage"]["finished"] == rep["coverage"]["expected"] == 4
-    assert "seeds gaining" in render_markdown(rep)
+    md = render_markdown(rep)
+    assert "seeds gaining" in md
+    header = next(x for x in md.splitlines() if x.startswith("| variant | synthetic"))
+    row = next(x for x in md.splitlines() if x.startswith("| kg:all | "))
+    assert header.count("|") == row.count("|")
+    dev = header.split(" | ").index("dev F1")
+    assert (
+        row.split(" | ")[dev]
+        == f"{100 * kg['dev_f1']['mean']:.2f} ± {100 * kg['dev_f1']['sd']:.2f}"
+    )
 
 
 def test_missing_cells_are_listed(fake_run: Path) -> None:

@@ -463,7 +463,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "in %. Gain is over the baseline mean: absolute F1 points and relative %. "
         "`p<.05` counts the seeds where a paired bootstrap (test sentences) finds the "
         "variant better than that seed's baseline; `seeds gaining` counts the seeds where the "
-        "variant's strict F1 is above that seed's baseline.",
+        "variant's strict F1 is above that seed's baseline; `dev F1` is the best dev-subset F1 "
+        "of the run (the step it keeps), what a choice among variants may read.",
         "",
     ]
     lines += _budget_lines(cfg)
@@ -506,9 +507,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append("")
             lines.append(
                 "| variant | synthetic | strict F1 | gain (pts) | gain (rel) | seeds gaining | "
-                "p<.05 | P | R | default F1 | IO F1 | seen F1 | unseen F1 | s/run |"
+                "p<.05 | P | R | default F1 | IO F1 | seen F1 | unseen F1 | dev F1 | s/run |"
             )
-            lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for n, row in rows.items():
                 a, b = _gain(row)
                 ps = row.get("per_seed") or {}
@@ -523,7 +524,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                     f"{wins if n != 'baseline' else ''} | {_sig(row)} | "
                     f"{_fmt(row.get('precision'))} | {_fmt(row.get('recall'))} | "
                     f"{_fmt(row.get('default_f1'))} | {_fmt(row.get('io_f1'))} | "
-                    f"{_fmt(row.get('seen_f1'))} | {_fmt(row.get('unseen_f1'))} | {sec_s} |"
+                    f"{_fmt(row.get('seen_f1'))} | {_fmt(row.get('unseen_f1'))} | "
+                    f"{_fmt(row.get('dev_f1'))} | {sec_s} |"
                 )
             ens = rows.get(ENSEMBLE_ROW)
             if ens:
