@@ -195,3 +195,22 @@ def test_shards_into_one_folder_report_their_elapsed_time(fake_run: Path, tmp_pa
     merge_runs([fake_run], merged)
     assert json.loads((merged / "grid.json").read_text())["wall_seconds"] == pytest.approx(720.0)
     assert build_report(merged)["grid"]["wall_seconds"] == pytest.approx(720.0)
+
+
+def test_single_layers_are_ranked_by_dev_f1() -> None:
+    from hilgen_graph.evaluation.report import _layer_rank_lines
+
+    def row(dev: float) -> dict[str, object]:
+        return {"dev_f1": {"mean": dev, "sd": 0.0, "n": 3}}
+
+    rows = {
+        "baseline": row(0.9),  # not a layer
+        "kg:all": row(0.8),  # the union, not a layer
+        "kg:parents": row(0.48),
+        "kg:siblings": row(0.50),
+        "kg:synonyms": row(0.47),
+    }
+    (line,) = [x for x in _layer_rank_lines(rows) if x]
+    assert "siblings 50.00, parents 48.00, synonyms 47.00" in line
+    assert line.endswith("made on dev only: siblings, parents.")
+    assert _layer_rank_lines({"baseline": row(0.9), "kg:parents": row(0.4)}) == []

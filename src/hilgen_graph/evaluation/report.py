@@ -540,6 +540,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                     f"The oracle row picks, per seed, the ensemble best on TEST: "
                     f"an upper bound only ({', '.join(orc['chosen'].values())})."
                 )
+            lines += _layer_rank_lines(rows)
             lines += _per_seed_lines(rows)
             lines += _per_type_lines(rows)
             lines += _dev_curve_lines(d.get("dev_curves", {}).get(fam, {}))
@@ -628,6 +629,27 @@ def _kg_all_lines(cfg: dict[str, Any]) -> list[str]:
         f"KG data: `kg:all` and `kg+llm` train on the sentences of the layers {parts} "
         f"(config `kg.all_layers`; the single-layer variants: each of {every}).",
         "",
+    ]
+
+
+def _layer_rank_lines(rows: dict[str, Any]) -> list[str]:
+    """The single KG layers ranked by their mean best dev F1: what `kg.all_layers` is chosen
+    from (the best two, in the shipped configs)."""
+    ranked = sorted(
+        (
+            (row["dev_f1"]["mean"], name.removeprefix("kg:"))
+            for name, row in rows.items()
+            if name.startswith("kg:") and name != "kg:all" and (row.get("dev_f1") or {}).get("n")
+        ),
+        reverse=True,
+    )
+    if len(ranked) < 2:
+        return []
+    shown = ", ".join(f"{layer} {100 * dev:.2f}" for dev, layer in ranked)
+    return [
+        "",
+        f"Single KG layers by dev F1 (mean over their seeds): {shown}; the best two, a "
+        f"`kg.all_layers` choice made on dev only: {ranked[0][1]}, {ranked[1][1]}.",
     ]
 
 
