@@ -22,7 +22,13 @@ def _cfg(tmp_path: Path, body: str) -> EvalConfig:
 
 
 def test_shipped_configs_load() -> None:
-    for name in ("ncbi_disease_5shot", "bc5cdr_5shot", "paper_5shot", "grid_5shot"):
+    for name in (
+        "ncbi_disease_5shot",
+        "bc5cdr_5shot",
+        "paper_5shot",
+        "grid_5shot",
+        "grid_5shot_arms",
+    ):
         cfg = load_config(checkout_root() / "configs" / f"{name}.yaml")
         assert cfg.variants[0] == "baseline"
         for v in cfg.variants:
@@ -445,3 +451,13 @@ def test_synthetic_per_batch_needs_the_fixed_budget_and_keeps_the_baseline_hash(
     bad.write_text(head + f"training: {{{budget}, synthetic_per_batch: 9}}\n")
     with pytest.raises(ConfigError, match="exceeds batch_size 16"):
         load_config(bad)
+
+
+def test_arms_grid_is_the_whole_grid_without_its_single_layers() -> None:
+    root = checkout_root() / "configs"
+    grid, arms = load_config(root / "grid_5shot.yaml"), load_config(root / "grid_5shot_arms.yaml")
+    assert arms.variants == ["baseline", "kg:all", "llm:all", "kg+llm"]
+    assert arms.variant_seeds == {} and arms.seeds == grid.seeds
+    for ds in grid.dataset_names:
+        for v in arms.variants:  # its cells are the grid's cells
+            assert arms.fingerprint(ds, v) == grid.fingerprint(ds, v)
