@@ -281,13 +281,14 @@ def _select(
     arm, sel = parse_variant(variant, datamod.kg_layers())
     if arm == "none":
         return []
-    chosen = config.kg.layers_for_all(dataset)
-    kg_all = [r for r in synth.get("kg", []) if chosen is None or r.provenance.layer in chosen]
-    if arm == "kg+llm":
-        return kg_all + synth.get("llm", [])
+    if arm == "kg+llm" or (arm, sel) == ("kg", "all"):
+        # kg:all's data: the layers kg.all_layers names for this dataset (None: every layer)
+        chosen = config.kg.layers_for_all(dataset)
+        kg = [r for r in synth.get("kg", []) if chosen is None or r.provenance.layer in chosen]
+        return kg + synth.get("llm", []) if arm == "kg+llm" else kg
     recs = synth.get(arm, [])
     if sel == "all":
-        return kg_all if arm == "kg" else recs
+        return recs
     if arm == "kg":
         return [r for r in recs if r.provenance.layer == sel]
     return [
